@@ -1,0 +1,59 @@
+"""Showing: the marketing dashboard, and the demo that fills a workdir and opens it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from storywatch.commands.options import translate_errors, workdir_option
+
+port_option = click.option("--port", type=int, default=8501, show_default=True,
+                           help="Port for the dashboard on 127.0.0.1.")
+
+
+@click.command()
+@workdir_option
+@port_option
+@translate_errors
+def dashboard(workdir: Path, port: int) -> None:
+    """Open the marketing dashboard on the warehouse (read-only).
+
+    Example:
+
+        storywatch dashboard --workdir storywatch-data --port 8501
+    """
+    from storywatch.dashboard_server import serve_dashboard
+
+    click.echo(f"Dashboard: http://127.0.0.1:{port}  (Ctrl-C to stop)")
+    raise SystemExit(serve_dashboard(workdir, port))
+
+
+@click.command()
+@workdir_option
+@click.option("--headless", is_flag=True,
+              help="Do everything but start the dashboard; write an exec export and exit.")
+@port_option
+@translate_errors
+def demo(workdir: Path, headless: bool, port: int) -> None:
+    """Crawl a local demo site (our brand and two competitors), load, tag, and open the dashboard.
+
+    Example:
+
+        storywatch demo --headless --workdir /tmp/storywatch-demo
+    """
+    from storywatch.demo import run_demo
+
+    result = run_demo(workdir, export_formats=("html", "csv", "xlsx") if headless else (),
+                      progress=True, echo=click.echo)
+    click.echo(f"DuckDB file: {result.database.resolve()}")
+    for path in result.exports:
+        click.echo(f"Export: {path.resolve()}")
+    if headless:
+        return
+    from storywatch.dashboard_server import serve_dashboard
+
+    click.echo(f"Dashboard: http://127.0.0.1:{port}  (Ctrl-C to stop)")
+    raise SystemExit(serve_dashboard(workdir, port))
+
+
+COMMANDS = [dashboard, demo]

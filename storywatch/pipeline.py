@@ -1,0 +1,104 @@
+"""The one flow, step by step: crawl sources -> landing files -> load -> tag.
+
+Each step is a function the CLI wraps and the demo chains. Writers hold the warehouse only for
+short transactions (tagging saves in batches), so the dashboard can read in between.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from storywatch.config import Settings
+from warehouse import connect
+from warehouse.crawl_log import CrawlRun, record_crawl_runs
+from warehouse.loader import LANDING_DIR, LoadReport, load_landing
+from warehouse.tags import pending_stories, save_tags
+
+TAG_BATCH = 128
+
+
+class PipelineError(Exception):
+    """A step of the flow cannot run; the message says how to fix it."""
+
+
+@dataclass
+class TagReport:
+    model_version: str
+    stories: int
+    seconds: float
+
+    @property
+    def stories_per_second(self) -> float:
+        return self.stories / self.seconds if self.seconds > 0 else 0.0
+
+
+def crawl(settings: Settings, *, max_pages: int | None = None, throttle: bool = True) -> list:
+    """Crawl every configured source into landing files and log each source's run."""
+    from crawler.run import Source, crawl as run_crawl
+
+    if not settings.sources:
+        raise PipelineError(
+            "No sources configured: add [[sources]] to storywatch.toml "
+            "(see README), or run `storywatch demo`."
+        )
+    sources = [
+        Source(brand=s.brand, is_competitor=s.is_competitor, format=s.format, url=s.url)
+        for s in settings.sources
+    ]
+    results = run_crawl(
+        sources, Path(settings.workdir) / LANDING_DIR, max_pages=max_pages, throttle=throttle
+    )
+    con = connect(settings.workdir)
+    try:
+        record_crawl_runs(con, [
+            CrawlRun(
+                source=r.source.format, brand=r.source.brand, url=r.source.url,
+                started_at=r.started_at, finished_at=r.finished_at, stories_found=r.stories,
+                errors=r.errors, error_reasons=r.error_reasons, landing_file=r.landing_file,
+            )
+            for r in results
+        ])
+    finally:
+        con.close()
+    return results
+
+
+def load(settings: Settings) -> LoadReport:
+    """Load every new landing file into the warehouse."""
+    con = connect(settings.workdir)
+    try:
+        return load_landing(con, settings.workdir)
+    finally:
+        con.close()
+
+
+def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport:
+    """Tag the stories the current model version has not tagged yet."""
+    if tagger is None:
+        from nlp import load_tagger
+
+        tagger = load_tagger(settings.taxonomy)
+    con = connect(settings.workdir)
+    try:
+        pending = pending_stories(con, tagger.model_version)
+    finally:
+        con.close()
+    started = time.perf_counter()
+    bar = tqdm(total=len(pending), unit="story", desc="Tagging", disable=not progress)
+    for start in range(0, max(len(pending), 1), TAG_BATCH):
+        batch = pending[start:start + TAG_BATCH]
+        results = tagger.tag([story.text for story in batch]) if batch else []
+        bar.update(len(batch))
+        con = connect(settings.workdir)
+        try:
+            save_tags(con, tagger.model_version, [
+                (story.story_key, story.body_hash, result.to_dict())
+                for story, result in zip(batch, results)
+            ])
+        finally:
+            con.close()
+    bar.close()
+    return TagReport(tagger.model_version, len(pending), time.perf_counter() - started)

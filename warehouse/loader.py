@@ -1,0 +1,169 @@
+"""Loading landing files into `stories`: an idempotent upsert by story key.
+
+Landing files are the durable record of what the crawler saw. Loading one twice changes nothing;
+a story seen again with new text updates its row (the old text stays in the older landing file).
+A bad line is skipped and counted, never fatal, and never touches stories already stored.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+LANDING_DIR = "landing"
+REQUIRED = ("story_key", "source", "brand", "body")
+COLUMNS = (
+    "story_key", "source", "source_url", "story_url", "external_id", "brand", "is_competitor",
+    "author", "title", "body", "rating", "rating_raw", "published_at", "fetched_at", "language",
+    "helpful_votes", "company_reply", "company_replied_at", "labels", "raw",
+)
+COMPARED = ("title", "body", "rating", "helpful_votes", "company_reply", "author", "labels")
+TIMESTAMPS = ("published_at", "fetched_at", "company_replied_at")
+
+
+@dataclass
+class LoadReport:
+    files: int = 0
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped += 1
+        self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
+
+
+def utc_timestamp(value: object) -> datetime | None:
+    """An ISO 8601 string as a naive UTC datetime (how the warehouse stores time)."""
+    if value in (None, ""):
+        return None
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _row(record: dict) -> tuple:
+    missing = [name for name in REQUIRED if not record.get(name)]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    values = dict(record)
+    for name in TIMESTAMPS:
+        values[name] = utc_timestamp(values.get(name))
+    values["is_competitor"] = bool(values.get("is_competitor"))
+    values["labels"] = [str(label) for label in values.get("labels") or []]
+    values["raw"] = json.dumps(values.get("raw"), ensure_ascii=False, default=str)
+    rating = values.get("rating")
+    values["rating"] = None if rating is None else float(rating)
+    votes = values.get("helpful_votes")
+    values["helpful_votes"] = None if votes is None else int(votes)
+    return tuple(values.get(name) for name in COLUMNS)
+
+
+def upsert_stories(
+    con: duckdb.DuckDBPyConnection, records: list[dict], landing_file: str | None = None,
+    report: LoadReport | None = None,
+) -> tuple[int, int, int]:
+    """Insert new stories, update changed ones; return (inserted, updated, unchanged)."""
+    report = report if report is not None else LoadReport()
+    rows: dict[str, tuple] = {}
+    for record in records:
+        try:
+            row = _row(record)
+        except (ValueError, TypeError) as error:
+            report.skip(f"invalid record: {error}")
+            continue
+        rows[row[0]] = row  # the last sighting of a key in one batch wins
+    if not rows:
+        return 0, 0, 0
+    keys = list(rows)
+    compared = ", ".join(COMPARED)
+    existing = {
+        found[0]: found[1:]
+        for found in con.execute(
+            f"SELECT story_key, {compared} FROM stories WHERE story_key IN (SELECT unnest(?))",
+            [keys],
+        ).fetchall()
+    }
+    index = {name: COLUMNS.index(name) for name in COMPARED}
+    new = [row for key, row in rows.items() if key not in existing]
+    changed = [
+        row for key, row in rows.items()
+        if key in existing and tuple(row[index[name]] for name in COMPARED) != existing[key]
+    ]
+    placeholders = ", ".join("?" for _ in COLUMNS)
+    columns = ", ".join(COLUMNS)
+    if new:
+        con.executemany(
+            f"INSERT INTO stories ({columns}, first_seen_at, updated_at, landing_file) "
+            f"VALUES ({placeholders}, now()::TIMESTAMP, now()::TIMESTAMP, ?)",
+            [row + (landing_file,) for row in new],
+        )
+    if changed:
+        assignments = ", ".join(f"{name} = ?" for name in COLUMNS[1:])
+        con.executemany(
+            f"UPDATE stories SET {assignments}, updated_at = now()::TIMESTAMP, landing_file = ? "
+            "WHERE story_key = ?",
+            [row[1:] + (landing_file, row[0]) for row in changed],
+        )
+    unchanged = len(rows) - len(new) - len(changed)
+    report.inserted += len(new)
+    report.updated += len(changed)
+    report.unchanged += unchanged
+    return len(new), len(changed), unchanged
+
+
+def _read_landing(path: Path, report: LoadReport) -> list[dict]:
+    records = []
+    with path.open("r", encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            report.rows += 1
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                report.skip("line is not valid JSON")
+                continue
+            if not isinstance(record, dict):
+                report.skip("line is not a JSON object")
+                continue
+            records.append(record)
+    return records
+
+
+def landing_files(workdir: Path) -> list[Path]:
+    """Complete landing files, oldest first (files still being written end in .part)."""
+    folder = Path(workdir) / LANDING_DIR
+    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+
+
+def load_landing(con: duckdb.DuckDBPyConnection, workdir: Path) -> LoadReport:
+    """Load every landing file not loaded yet, each in one transaction."""
+    report = LoadReport()
+    done = {row[0] for row in con.execute("SELECT landing_file FROM loaded_files").fetchall()}
+    for path in landing_files(workdir):
+        if path.name in done:
+            continue
+        skipped_before = report.skipped
+        rows_before = report.rows
+        records = _read_landing(path, report)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            upsert_stories(con, records, landing_file=path.name, report=report)
+            con.execute(
+                "INSERT INTO loaded_files VALUES (?, now()::TIMESTAMP, ?, ?)",
+                [path.name, report.rows - rows_before, report.skipped - skipped_before],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        report.files += 1
+    return report
