@@ -43,7 +43,7 @@ def sql(query: str, workdir: Path, output_format: str) -> None:
         click.echo(frame.to_string(index=False, max_colwidth=60))
 
 
-def _formats(value: str) -> list[str]:
+def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
     formats = [part.strip().lower() for part in value.split(",") if part.strip()]
     unknown = [f for f in formats if f not in EXPORT_FORMATS]
     if unknown or not formats:
@@ -57,11 +57,11 @@ def _formats(value: str) -> list[str]:
 @workdir_option
 @config_option
 @click.option("--format", "formats", default="html,csv,xlsx", show_default=True,
-              help="Comma-separated: html, csv, xlsx.")
+              callback=_formats, help="Comma-separated: html, csv, xlsx.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the report files (default: WORKDIR/exports).")
 @translate_errors
-def export(workdir: Path, config: Path | None, formats: str, out: Path | None) -> None:
+def export(workdir: Path, config: Path | None, formats: list[str], out: Path | None) -> None:
     """Write the weekly story-trend report for execs.
 
     Example:
@@ -75,7 +75,7 @@ def export(workdir: Path, config: Path | None, formats: str, out: Path | None) -
     out_dir = out or Path(workdir) / "exports"
     con = connect_read_only(workdir)
     try:
-        written = export_report(con, out_dir, _formats(formats), brand=settings.brand)
+        written = export_report(con, out_dir, formats, brand=settings.brand)
     finally:
         con.close()
     for path in written:
