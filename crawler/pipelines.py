@@ -1,0 +1,136 @@
+"""Item pipelines: validate, normalise, drop duplicates, and write the run's landing file.
+
+Every story a spider yields passes these in order. A bad story is dropped with `DropItem` and its
+reason counted in `crawler.stats` under `storywatch/dropped/<reason>`; nothing here stops the
+crawl. The landing writer appends stories to `<landing_dir>/<UTC timestamp>-<source>-<run id>
+.jsonl.part` and renames it to `.jsonl` (after flush and fsync) when the spider closes, so the
+loader never reads a half-written file. Settings are read once, in `from_crawler()`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.items import InvalidDate, html_to_text, story_key, to_utc_iso
+
+DROP_STAT = "storywatch/dropped/"
+WRITTEN_STAT = "storywatch/stories_written"
+LANDING_FILE_STAT = "storywatch/landing_file"
+
+
+class _StatsPipeline:
+    def __init__(self, stats: Any) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> Any:
+        return cls(crawler.stats)
+
+    def drop(self, reason: str, item: dict[str, Any]) -> DropItem:
+        self.stats.inc_value(DROP_STAT + reason)
+        return DropItem(f"{reason}: {str(item.get('story_key') or item.get('title'))[:80]}")
+
+
+class ValidatePipeline(_StatsPipeline):
+    """Drops stories without body, brand or source, or with an unreadable published date."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, dict):
+            raise self.drop("not_a_story", {})
+        for field in ("body", "brand", "source"):
+            if not isinstance(item.get(field), str) or not item[field].strip():
+                raise self.drop(f"missing_{field}", item)
+        try:
+            to_utc_iso(item.get("published_at"))
+        except InvalidDate:
+            raise self.drop("bad_published_at", item) from None
+        return item
+
+
+class NormalisePipeline(_StatsPipeline):
+    """Turns HTML in text fields into plain text, dates into UTC, and recomputes the story key."""
+
+    def process_item(self, item: Any) -> Any:
+        for field in ("body", "title", "author", "company_reply"):
+            if isinstance(item.get(field), str):
+                item[field] = html_to_text(item[field]) or None
+        if not item.get("body"):
+            raise self.drop("empty_body", item)
+        item["published_at"] = to_utc_iso(item["published_at"])
+        item["story_key"] = story_key(item["source"], item.get("external_id"), item["brand"],
+                                      item["body"], item["published_at"])
+        return item
+
+
+class DuplicatePipeline(_StatsPipeline):
+    """Drops a story seen earlier in this run with the same key and the same body."""
+
+    def __init__(self, stats: Any) -> None:
+        super().__init__(stats)
+        self.seen: set[tuple[str, str]] = set()
+
+    def process_item(self, item: Any) -> Any:
+        fingerprint = (item["story_key"], item["body"])
+        if fingerprint in self.seen:
+            raise self.drop("duplicate", item)
+        self.seen.add(fingerprint)
+        return item
+
+
+class LandingWriterPipeline:
+    """Writes this spider run's stories to one landing file, renamed from `.part` when done."""
+
+    def __init__(self, stats: Any, landing_dir: Path, run_id: str | None = None) -> None:
+        self.stats = stats
+        self.landing_dir = landing_dir
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.part_path: Path | None = None
+        self.handle: IO[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> LandingWriterPipeline:
+        landing_dir = crawler.settings.get("STORYWATCH_LANDING_DIR")
+        if not landing_dir:
+            raise NotConfigured("set STORYWATCH_LANDING_DIR to write landing files")
+        return cls(crawler.stats, Path(landing_dir), crawler.settings.get("STORYWATCH_RUN_ID"))
+
+    def process_item(self, item: Any) -> Any:
+        if self.handle is None:
+            self._open(item["source"])
+        assert self.handle is not None
+        self.handle.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+        self.handle.flush()
+        self.stats.inc_value(WRITTEN_STAT)
+        return item
+
+    def _open(self, source: str) -> None:
+        self.landing_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.part_path = self.landing_dir / f"{stamp}-{source}-{self.run_id}.jsonl.part"
+        self.handle = self.part_path.open("w", encoding="utf-8")
+
+    def close_spider(self) -> None:
+        if self.handle is None or self.part_path is None:
+            return
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        final = self.part_path.with_suffix("")
+        os.replace(self.part_path, final)
+        _fsync_dir(self.landing_dir)
+        self.stats.set_value(LANDING_FILE_STAT, str(final))
+        self.handle = None
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,184 @@
+"""Run spiders for configured sources and report what each landed: the crawler's Python API.
+
+`crawl(sources, landing_dir)` runs every source's spider in one Scrapy process and returns one
+`SourceResult` per source (stories landed, errors by reason, landing file, times). Twisted's reactor
+cannot be restarted inside a process, so the crawl runs in a child process
+(`python -m crawler.run SPEC.json`) that writes its results to a JSON file read back here; `crawl()`
+can therefore be called any number of times from one program.
+
+Example:
+    >>> results = crawl([Source("Northwind", False, "schema_org", "http://127.0.0.1:8000/r/")],
+    ...                 Path("landing"))  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.pipelines import DROP_STAT, LANDING_FILE_STAT, WRITTEN_STAT
+from crawler.spiders.base import ERROR_STAT
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FORMATS = ("schema_org", "trustpilot", "appstore", "cfpb")
+_STAT_REASONS = {"robotstxt/forbidden": "robots_forbidden"}
+_NOT_ERRORS = {DROP_STAT + "duplicate"}
+
+
+class CrawlError(RuntimeError):
+    """The crawl could not run (bad source configuration, or the crawl process failed)."""
+
+
+@dataclass
+class Source:
+    """One place to read stories from: a brand's page or feed in one format (= spider name)."""
+
+    brand: str
+    is_competitor: bool
+    format: str
+    url: str
+
+
+@dataclass
+class SourceResult:
+    """What one source's crawl landed."""
+
+    source: Source
+    stories: int
+    errors: int
+    landing_file: str | None
+    started_at: str
+    finished_at: str
+    error_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def crawl(
+    sources: list[Source],
+    landing_dir: Path,
+    *,
+    max_pages: int | None = None,
+    throttle: bool = True,
+    log_file: Path | None = None,
+) -> list[SourceResult]:
+    """Crawl every source into landing files under `landing_dir`; one result per source.
+
+    Args:
+        sources: the sources to read; `format` names the spider (see FORMATS).
+        landing_dir: folder for `<UTC timestamp>-<source>-<run id>.jsonl` files (created).
+        max_pages: stop each source after this many pages (None: follow all pages).
+        throttle: AutoThrottle on (polite); turn off only for local test servers.
+        log_file: where the Scrapy log goes (None: kept only for error messages).
+
+    Raises:
+        CrawlError: a source names an unknown format, or the crawl process failed.
+    """
+    for source in sources:
+        if source.format not in FORMATS:
+            raise CrawlError(f"unknown source format {source.format!r} for {source.url}; "
+                             f"use one of: {', '.join(FORMATS)}")
+        if not source.url.startswith(("http://", "https://")) or not source.brand:
+            raise CrawlError(f"the {source.format} source {source.url!r} needs an http(s) url "
+                             "and a brand; fix the source configuration")
+    if not sources:
+        return []
+    landing_dir = Path(landing_dir)
+    try:
+        landing_dir.mkdir(parents=True, exist_ok=True)
+        if log_file is not None:
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CrawlError(f"cannot create the landing or log folder for {landing_dir} ({error}); "
+                         "choose a writable --workdir") from None
+    with tempfile.TemporaryDirectory(prefix="storywatch-crawl-") as scratch:
+        spec_path, result_path = Path(scratch) / "spec.json", Path(scratch) / "result.json"
+        spec = {"sources": [asdict(s) for s in sources], "landing_dir": str(landing_dir),
+                "max_pages": max_pages, "throttle": throttle, "result_path": str(result_path),
+                "log_file": str(log_file) if log_file else None}
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        env = dict(os.environ)
+        paths = (str(PROJECT_ROOT), env.get("PYTHONPATH"))
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+        child = subprocess.run([sys.executable, "-m", "crawler.run", str(spec_path)],
+                               capture_output=True, text=True, env=env, check=False)
+        if child.returncode != 0 or not result_path.exists():
+            tail = "\n".join((child.stderr or child.stdout or "").strip().splitlines()[-15:])
+            raise CrawlError(f"the crawl process failed (exit code {child.returncode}); "
+                             f"check the sources and the log. Last output:\n{tail}")
+        rows = json.loads(result_path.read_text(encoding="utf-8"))
+    return [SourceResult(source=Source(**row.pop("source")), **row) for row in rows]
+
+
+def error_reasons(stats: dict[str, Any]) -> dict[str, int]:
+    """Error counts by reason from a crawler's stats."""
+    reasons: dict[str, int] = {}
+    for key, value in stats.items():
+        if key in _NOT_ERRORS or not isinstance(value, int):
+            continue
+        if key.startswith(ERROR_STAT):
+            reasons[key[len(ERROR_STAT):]] = value
+        elif key.startswith(DROP_STAT):
+            reasons["dropped/" + key[len(DROP_STAT):]] = value
+        elif key.startswith("spider_exceptions/") and key.count("/") == 1:
+            reasons["exception/" + key.split("/", 1)[1]] = value
+        elif key in _STAT_REASONS:
+            reasons[_STAT_REASONS[key]] = value
+    return reasons
+
+
+def _iso(value: Any) -> str:
+    from crawler.items import to_utc_iso
+
+    return to_utc_iso(value) if value else ""
+
+
+def _item_error_counter(crawler: Any) -> Any:
+    def count(failure: Any, **kwargs: Any) -> None:
+        crawler.stats.inc_value(f"{ERROR_STAT}item_error/{failure.type.__name__}")
+
+    return count
+
+
+def _run_child(spec: dict[str, Any]) -> None:
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("STORYWATCH_LANDING_DIR", spec["landing_dir"], priority="cmdline")
+    if not spec["throttle"]:
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
+        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    if spec["log_file"]:
+        settings.set("LOG_FILE", spec["log_file"], priority="cmdline")
+    process = CrawlerProcess(settings)
+    runs = []
+    for row in spec["sources"]:
+        crawler = process.create_crawler(row["format"])
+        crawler.signals.connect(_item_error_counter(crawler), signal=signals.item_error)
+        process.crawl(crawler, url=row["url"], brand=row["brand"],
+                      is_competitor=row["is_competitor"], max_pages=spec["max_pages"])
+        runs.append((row, crawler))
+    process.start()
+    results = []
+    for row, crawler in runs:
+        stats = crawler.stats.get_stats()
+        reasons = error_reasons(stats)
+        results.append({
+            "source": row, "stories": stats.get(WRITTEN_STAT, 0), "errors": sum(reasons.values()),
+            "landing_file": stats.get(LANDING_FILE_STAT), "error_reasons": reasons,
+            "started_at": _iso(stats.get("start_time")),
+            "finished_at": _iso(stats.get("finish_time")),
+        })
+    Path(spec["result_path"]).write_text(json.dumps(results), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m crawler.run SPEC.json (written by crawler.run.crawl())")
+    _run_child(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")))

@@ -1,0 +1,97 @@
+"""Spider for the CFPB consumer complaint search API (JSON).
+
+`/search/api/v1/?company=...&has_narrative=true&frm=0&size=25` answers
+`{"hits": {"total": {"value": N}, "hits": [{"_source": {...}}]}}`; each complaint narrative
+(`complaint_what_happened`) is a story, its `issue` and `product` become labels and the company's
+public response becomes the company reply. Pages are followed by raising `frm` by `size`.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+
+from crawler.items import InvalidDate, make_story, optional_int
+from crawler.spiders.base import StorySpider, read_page
+
+SOURCE = "cfpb"
+DEFAULT_SIZE = 25
+
+
+def _hits(text: str, errors: Counter) -> tuple[list[dict[str, Any]], int | None]:
+    if not text.strip():
+        errors["empty_page"] += 1
+        return [], None
+    try:
+        hits = json.loads(text)["hits"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        errors["malformed_json"] += 1
+        return [], None
+    total = hits.get("total")
+    total = total.get("value") if isinstance(total, dict) else total
+    return [h for h in hits.get("hits") or [] if isinstance(h, dict)], optional_int(total)
+
+
+def parse_cfpb_page(
+    page: Any,
+    *,
+    brand: str,
+    is_competitor: bool,
+    page_url: str | None = None,
+    fetched_at: str | None = None,
+    errors: Counter | None = None,
+) -> list[dict[str, Any]]:
+    """Story records from one page of complaint search results (narratives only)."""
+    errors = errors if errors is not None else Counter()
+    text, url = read_page(page, page_url)
+    stories = []
+    for hit in _hits(text, errors)[0]:
+        complaint = hit.get("_source") or {}
+        if not str(complaint.get("complaint_what_happened") or "").strip():
+            errors["missing_body"] += 1
+            continue
+        complaint_id = complaint.get("complaint_id")
+        try:
+            stories.append(make_story(
+                source=SOURCE, brand=brand, is_competitor=is_competitor,
+                body=complaint["complaint_what_happened"], source_url=url,
+                published_at=complaint.get("date_received"), fetched_at=fetched_at,
+                external_id=complaint_id, language="en",
+                story_url=urljoin(url, f"/data-research/consumer-complaints/search/detail/"
+                                       f"{complaint_id}") if complaint_id else None,
+                company_reply=complaint.get("company_public_response"),
+                labels=[complaint.get("issue"), complaint.get("product")], raw=complaint,
+            ))
+        except InvalidDate:
+            errors["bad_date"] += 1
+    return stories
+
+
+def next_cfpb_page(page: Any, page_url: str | None = None) -> str | None:
+    """The URL with `frm` raised by `size`, while results remain (`frm + size < total`)."""
+    text, url = read_page(page, page_url)
+    hits, total = _hits(text, Counter())
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    start = optional_int((query.get("frm") or ["0"])[0]) or 0
+    size = optional_int((query.get("size") or [str(DEFAULT_SIZE)])[0]) or DEFAULT_SIZE
+    if not hits or (total is not None and start + size >= total):
+        return None
+    query["frm"] = [str(start + size)]
+    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+
+
+class CfpbSpider(StorySpider):
+    """Crawls complaint search results for one company, page by page."""
+
+    name = "cfpb"
+
+    def parse(self, response: Any, **kwargs: Any) -> Iterable[Any]:
+        errors: Counter = Counter()
+        stories = parse_cfpb_page(response, brand=self.brand,
+                                  is_competitor=self.is_competitor, errors=errors)
+        next_url = next_cfpb_page(response)
+        next_request = self.page_request(next_url) if next_url else None
+        yield from self.stories_and_next(stories, errors, next_request)

@@ -1,0 +1,191 @@
+"""Spider for schema.org Review markup, the format many review sites and shops publish.
+
+Reviews are read from JSON-LD (a Review, an array, a Product/Organization with a `review` list, or
+a `@graph`) and from microdata (`itemscope itemtype=".../Review"` with `itemprop` fields); pages
+are followed through `<link rel="next">` / `<a rel="next">`. A malformed JSON-LD block or a page
+without reviews is counted and skipped.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import html as lxml_html
+from parsel import Selector
+
+from crawler.items import InvalidDate, html_to_text, make_story, normalise_rating, rating_raw
+from crawler.spiders.base import StorySpider, read_page
+
+_VALUE_ATTRIBUTE = {"meta": "content", "a": "href", "link": "href", "img": "src",
+                    "time": "datetime", "data": "value", "meter": "value"}
+
+
+def parse_schema_org_page(
+    page: Any,
+    *,
+    brand: str,
+    is_competitor: bool,
+    page_url: str | None = None,
+    source: str = "schema_org",
+    fetched_at: str | None = None,
+    errors: Counter | None = None,
+) -> list[dict[str, Any]]:
+    """Story records from the JSON-LD and microdata schema.org Reviews on one page.
+
+    Problems are added to `errors` (`malformed_jsonld`, `missing_body`, `bad_date`, `empty_page`).
+    """
+    page_errors: Counter = Counter()
+    text, url = read_page(page, page_url)
+    nodes = jsonld_reviews(text, page_errors) + microdata_reviews(text)
+    stories = []
+    for node in nodes:
+        story = review_to_story(node, source=source, brand=brand, is_competitor=is_competitor,
+                                page_url=url, fetched_at=fetched_at, errors=page_errors)
+        if story is not None:
+            stories.append(story)
+    if not nodes and not page_errors:
+        page_errors["empty_page"] += 1
+    if errors is not None:
+        errors.update(page_errors)
+    return stories
+
+
+def next_page_url(page: Any, page_url: str | None = None) -> str | None:
+    """The absolute URL of `<link rel="next">` or `<a rel="next">`, if the page has one."""
+    text, url = read_page(page, page_url)
+    if not text.strip():
+        return None
+    rel_next = "contains(concat(' ', normalize-space(@rel), ' '), ' next ')"
+    href = Selector(text=text).xpath(f"(//link[{rel_next}] | //a[{rel_next}])/@href").get()
+    return urljoin(url, href.strip()) if href else None
+
+
+def jsonld_reviews(text: str, errors: Counter) -> list[dict[str, Any]]:
+    """Every schema.org Review object in the page's JSON-LD blocks, however they are nested."""
+    if not text.strip():
+        return []
+    reviews: list[dict[str, Any]] = []
+    for block in Selector(text=text).xpath('//script[@type="application/ld+json"]/text()').getall():
+        try:
+            data = json.loads(block)
+        except json.JSONDecodeError:
+            errors["malformed_jsonld"] += 1
+            continue
+        reviews.extend(_find_reviews(data))
+    return reviews
+
+
+def _find_reviews(data: Any) -> Iterable[dict[str, Any]]:
+    if isinstance(data, list):
+        for element in data:
+            yield from _find_reviews(element)
+    elif isinstance(data, dict):
+        if "Review" in _types(data):
+            yield data
+            return
+        for value in data.values():
+            yield from _find_reviews(value)
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    kind = node.get("@type") or node.get("type") or []
+    kinds = kind if isinstance(kind, list) else [kind]
+    return [str(k).rsplit("/", 1)[-1] for k in kinds]
+
+
+def microdata_reviews(text: str) -> list[dict[str, Any]]:
+    """Every microdata `itemtype=".../Review"` item on the page, as a JSON-LD-like dict."""
+    if not text.strip():
+        return []
+    root = lxml_html.fromstring(text)
+    return [_microdata_item(element) for element in root.xpath("//*[@itemscope][@itemtype]")
+            if any(t.rstrip("/").endswith("/Review") for t in element.get("itemtype").split())]
+
+
+def _microdata_item(scope: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {"@type": scope.get("itemtype", "").rsplit("/", 1)[-1]}
+    pending = list(scope)
+    while pending:
+        element = pending.pop(0)
+        prop = element.get("itemprop")
+        nested = element.get("itemscope") is not None
+        if prop:
+            value = _microdata_item(element) if nested else _microdata_value(element)
+            for name in prop.split():
+                item.setdefault(name, value)
+        if not nested:
+            pending[0:0] = list(element)
+    return item
+
+
+def _microdata_value(element: Any) -> str:
+    attribute = _VALUE_ATTRIBUTE.get(str(element.tag).lower())
+    if attribute and element.get(attribute) is not None:
+        return element.get(attribute).strip()
+    if element.get("content") is not None:
+        return element.get("content").strip()
+    return html_to_text(
+        lxml_html.tostring(element, encoding="unicode", method="html", with_tail=False)
+    )
+
+
+def review_to_story(
+    node: dict[str, Any],
+    *,
+    source: str,
+    brand: str,
+    is_competitor: bool,
+    page_url: str,
+    fetched_at: str | None,
+    errors: Counter,
+) -> dict[str, Any] | None:
+    """One schema.org Review (JSON-LD or microdata dict) as a story record; None if unusable."""
+    body = _text(node.get("reviewBody") or node.get("description"))
+    if not body.strip():
+        errors["missing_body"] += 1
+        return None
+    rating = node.get("reviewRating") if isinstance(node.get("reviewRating"), dict) else {}
+    value, best = rating.get("ratingValue"), rating.get("bestRating") or 5
+    link = node.get("url") or node.get("@id")
+    link = urljoin(page_url, link) if isinstance(link, str) and link else None
+    try:
+        return make_story(
+            source=source, brand=brand, is_competitor=is_competitor, body=body,
+            source_url=page_url, published_at=node.get("datePublished"), fetched_at=fetched_at,
+            external_id=link, story_url=link if link and link.startswith("http") else None,
+            author=_name(node.get("author")), title=_text(node.get("name") or node.get("headline")),
+            rating=normalise_rating(value, best, rating.get("worstRating") or 1),
+            rating_raw=rating_raw(value, best), language=_name(node.get("inLanguage")), raw=node,
+        )
+    except InvalidDate:
+        errors["bad_date"] += 1
+        return None
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("alternateName")
+    return _text(value) or None
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+class SchemaOrgSpider(StorySpider):
+    """Crawls pages with schema.org Review markup, following rel=next links."""
+
+    name = "schema_org"
+
+    def parse(self, response: Any, **kwargs: Any) -> Iterable[Any]:
+        errors: Counter = Counter()
+        stories = parse_schema_org_page(response, brand=self.brand,
+                                        is_competitor=self.is_competitor, errors=errors)
+        next_url = next_page_url(response)
+        next_request = self.page_request(next_url) if next_url else None
+        yield from self.stories_and_next(stories, errors, next_request)

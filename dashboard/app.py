@@ -1,0 +1,39 @@
+"""The storywatch dashboard for marketing: story trends, causes and the stories themselves.
+
+Run it with `storywatch dashboard --workdir DIR` or
+`streamlit run dashboard/app.py -- --workdir DIR`. The workdir comes from that flag, else from
+STORYWATCH_WORKDIR, else ./storywatch-data; it is read here once and handed to the pages through
+the session. Pages only call warehouse named queries, and show story text only as plain text.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.data import WORKDIR_KEY
+
+DEFAULT_WORKDIR = "storywatch-data"
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def workdir_from(argv: list[str], environ: dict[str, str]) -> Path:
+    """--workdir from the command line, else STORYWATCH_WORKDIR, else ./storywatch-data."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--workdir", default=None)
+    given, _ = parser.parse_known_args(argv)
+    return Path(given.workdir or environ.get("STORYWATCH_WORKDIR") or DEFAULT_WORKDIR).resolve()
+
+
+st.set_page_config(page_title="storywatch", layout="wide")
+st.session_state[WORKDIR_KEY] = str(workdir_from(sys.argv[1:], dict(os.environ)))
+navigation = st.navigation([
+    st.Page(PAGES / "overview.py", title="Overview", default=True),
+    st.Page(PAGES / "causes.py", title="Causes"),
+    st.Page(PAGES / "stories.py", title="Stories"),
+])
+st.sidebar.text(f"Warehouse: {st.session_state[WORKDIR_KEY]}")
+navigation.run()
