@@ -12,6 +12,7 @@ import click
 from storywatch import __version__
 from storywatch.commands import analyse, gather, show
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="storywatch")
 def cli() -> None:

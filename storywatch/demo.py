@@ -5,9 +5,9 @@ the embedded stories in the formats real review sites and complaint APIs use.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from storywatch import pipeline
 from storywatch.config import CONFIG_NAME, SourceConfig, load_settings, render_config

@@ -37,7 +37,8 @@ class TagReport:
 
 def crawl(settings: Settings, *, max_pages: int | None = None, throttle: bool = True) -> list:
     """Crawl every configured source into landing files and log each source's run."""
-    from crawler.run import Source, crawl as run_crawl
+    from crawler.run import Source
+    from crawler.run import crawl as run_crawl
 
     if not settings.sources:
         raise PipelineError(

@@ -7,7 +7,10 @@ from pathlib import Path
 import click
 
 from storywatch.commands.options import (
-    config_option, settings_from, translate_errors, workdir_option,
+    config_option,
+    settings_from,
+    translate_errors,
+    workdir_option,
 )
 
 EXPORT_FORMATS = ("html", "csv", "xlsx")

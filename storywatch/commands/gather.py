@@ -7,7 +7,10 @@ import click
 
 from storywatch import pipeline
 from storywatch.commands.options import (
-    config_option, settings_from, translate_errors, workdir_option,
+    config_option,
+    settings_from,
+    translate_errors,
+    workdir_option,
 )
 
 

@@ -24,7 +24,7 @@ def translate_errors(command):
             return command(*args, **kwargs)
         except click.ClickException:
             raise
-        except Exception as error:  # noqa: BLE001 - this is the edge that translates
+        except Exception as error:
             if _is_domain_error(error):
                 raise click.ClickException(str(error)) from error
             raise click.ClickException(
