@@ -1,0 +1,40 @@
+"""Natural-language tagging of customer stories: sentiment, causes, owners, evidence.
+
+Importing this package is cheap (no torch): the model is loaded by `load_tagger()`.
+
+Example:
+    >>> import nlp
+    >>> tagger = nlp.load_tagger()
+    >>> tags = tagger.tag(["No receipt, so no refund. Never again."])[0]
+    >>> tags.sentiment, [c.cause for c in tags.causes]
+    ('negative', ['receipts', 'refunds'])
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nlp.model import ModelMissing
+from nlp.sentiment import HeadMissing
+from nlp.taxonomy import TaxonomyError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from nlp.tagger import StoryTags, Tagger
+
+__all__ = ["HeadMissing", "ModelMissing", "StoryTags", "Tagger", "TaxonomyError", "load_tagger"]
+
+
+def load_tagger(taxonomy_path: Path | None = None) -> Tagger:
+    """Load the tagger (backbone, sentiment head, taxonomy); see nlp.tagger.load_tagger."""
+    from nlp.tagger import load_tagger as _load
+
+    return _load(taxonomy_path)
+
+
+def __getattr__(name: str):
+    if name in {"Tagger", "StoryTags"}:
+        from nlp import tagger
+
+        return getattr(tagger, name)
+    raise AttributeError(f"module 'nlp' has no attribute {name!r}")

@@ -1,0 +1,151 @@
+"""Tag any CSV or JSON Lines file of texts: the library behind `storywatch classify`.
+
+One output JSON line per input row, in input order: {"row": n (1-based data row), "sentiment",
+"sentiment_score", "causes": [{"cause", "owner", "score", "evidence"}]}, plus "error" when a row could
+not be read cleanly (sentiment and score are null when it could not be read at all). A bad row (invalid UTF-8, broken JSON, missing text) is reported on its own line
+and never stops the batch; undecodable bytes are replaced and the row is still tagged. The output is
+written to a temporary file next to the target and renamed when complete, so a reader never sees
+half a file.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from nlp.tagger import Tagger
+
+CHUNK_ROWS = 512
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+BAD_UTF8 = "invalid UTF-8; undecodable bytes were replaced"
+# (text or None when the row could not be read, error message or None)
+Row = tuple[str | None, str | None]
+
+
+class ClassifyError(ValueError):
+    """The input file cannot be classified (format, column, or unreadable)."""
+
+
+def _repair(text: str) -> tuple[str, bool]:
+    """Undo surrogateescape decoding: (text with U+FFFD for bad bytes, whether any were bad)."""
+    try:
+        text.encode("utf-8")
+        return text, False
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", errors="surrogateescape")
+        return raw.decode("utf-8", errors="replace"), True
+
+
+def _csv_rows(path: Path, column: str) -> Iterator[Row]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
+        reader = csv.DictReader(handle)
+        columns = [_repair(name)[0] for name in reader.fieldnames or []]
+        if column not in columns:
+            raise ClassifyError(
+                f"{path} has no column '{column}'; available columns: {', '.join(columns) or 'none'}."
+            )
+        for record in reader:
+            text, bad = _repair(record.get(column) or "")
+            yield text, BAD_UTF8 if bad else None
+
+
+def _jsonl_rows(path: Path, column: str) -> Iterator[Row]:
+    checked = False
+    with path.open("rb") as handle:
+        for raw in handle:
+            if not raw.strip():
+                continue
+            line, bad = _repair(raw.decode("utf-8", errors="surrogateescape"))
+            error = BAD_UTF8 if bad else None
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+                continue
+            if not isinstance(record, dict):
+                yield None, "not a JSON object"
+                continue
+            if not checked and column not in record:
+                raise ClassifyError(
+                    f"{path} has no field '{column}'; fields in its first record: "
+                    f"{', '.join(record) or 'none'}."
+                )
+            checked = True
+            if column not in record:
+                yield None, f"no field '{column}' in this row"
+                continue
+            value = record[column]
+            yield ("" if value is None else str(value)), error
+
+
+def _output_row(row: int, tags: Any, text: str | None, error: str | None) -> dict[str, Any]:
+    unread = text is None
+    out: dict[str, Any] = {
+        "row": row,
+        "sentiment": None if unread else tags.sentiment,
+        "sentiment_score": None if unread else tags.sentiment_score,
+        "causes": [{"cause": c.cause, "owner": c.owner, "score": c.score, "evidence": c.evidence}
+                   for c in tags.causes],
+    }
+    if error:
+        out["error"] = error
+    return out
+
+
+def classify_file(input_path: Path, text_column: str, output_path: Path, tagger: Tagger,
+                  progress: bool = False) -> int:
+    """Tag the text column of a CSV or JSONL file; write JSON lines to output_path.
+
+    Returns the number of rows written. Raises ClassifyError for an unsupported extension, a
+    missing file or a missing column (the message lists the available columns).
+
+    Example:
+        >>> classify_file(Path("reviews.csv"), "text", Path("tags.jsonl"), nlp.load_tagger())
+        2291
+    """
+    input_path, output_path = Path(input_path), Path(output_path)
+    kind = FORMATS.get(input_path.suffix.lower())
+    if kind is None:
+        raise ClassifyError(
+            f"{input_path}: unsupported file type '{input_path.suffix}'; use .csv or .jsonl."
+        )
+    if not input_path.is_file():
+        raise ClassifyError(f"{input_path} does not exist; check the path.")
+    rows = (_csv_rows if kind == "csv" else _jsonl_rows)(input_path, text_column)
+    temp = output_path.with_name(f".{output_path.name}.part")
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(unit="row", desc="classifying")
+    written = 0
+    try:
+        with temp.open("w", encoding="utf-8") as out:
+            for chunk in _chunks(rows):
+                for tags, (text, error) in zip(tagger.tag([t or "" for t, _ in chunk]), chunk):
+                    written += 1
+                    out.write(json.dumps(_output_row(written, tags, text, error)) + "\n")
+                if bar is not None:
+                    bar.update(len(chunk))
+        os.replace(temp, output_path)
+    finally:
+        temp.unlink(missing_ok=True)
+        if bar is not None:
+            bar.close()
+    return written
+
+
+def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

