@@ -10,7 +10,7 @@ import sys
 import click
 
 from storywatch import __version__
-from storywatch.commands import analyse, gather, show
+from storywatch.commands import analyse, gather, quality, show
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +27,7 @@ def main() -> None:
     cli(prog_name="storywatch")
 
 
-for module in (gather, analyse, show):
+for module in (gather, analyse, quality, show):
     for command in module.COMMANDS:
         cli.add_command(command)
 
