@@ -20,11 +20,13 @@ class PendingStory:
 
 
 def story_text(title: str | None, body: str) -> str:
-    """What the tagger reads: the title (customers often put the verdict there) and the body."""
+    """What the tagger reads: the title (customers often put the verdict there), then the body.
+
+    They are joined by a line break, which the sentence splitter treats as a boundary, so evidence
+    sentences stay verbatim quotes of what the customer wrote.
+    """
     title = (title or "").strip()
-    return f"{title}.\n{body}" if title and not title.endswith((".", "!", "?")) else (
-        f"{title}\n{body}" if title else body
-    )
+    return f"{title}\n{body}" if title else body
 
 
 def text_hash(text: str) -> str:
