@@ -88,7 +88,10 @@ def to_utc_iso(value: Any) -> str:
     Raises InvalidDate when the value cannot be read.
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        moment = datetime.fromtimestamp(value, tz=UTC)
+        try:
+            moment = datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise InvalidDate(f"the timestamp {value!r} is out of range") from None
     elif isinstance(value, datetime):
         moment = value
     elif isinstance(value, str) and value.strip():

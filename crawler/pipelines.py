@@ -1,10 +1,12 @@
 """Item pipelines: validate, normalise, drop duplicates, and write the run's landing file.
 
-Every story a spider yields passes these in order. A bad story is dropped with `DropItem` and its
-reason counted in `crawler.stats` under `storywatch/dropped/<reason>`; nothing here stops the
-crawl. The landing writer appends stories to `<landing_dir>/<UTC timestamp>-<source>-<run id>
-.jsonl.part` and renames it to `.jsonl` (after flush and fsync) when the spider closes, so the
-loader never reads a half-written file. Settings are read once, in `from_crawler()`.
+Every story a spider yields passes these in order (redaction, in `crawler.redact`, runs between
+normalising and de-duplicating). A bad story is dropped with `DropItem` and its reason counted in
+`crawler.stats` under `storywatch/dropped/<reason>`; nothing here stops the crawl. The landing
+writer appends stories to `<landing_dir>/<UTC timestamp>-<source>-<run id>.jsonl.part` (timestamp
+`YYYYmmddTHHMMSS.ffffffZ`, so names sort by time) and renames it to `.jsonl` (after flush and
+fsync) when the spider closes, so the loader never reads a half-written file. Settings are read
+once, in `from_crawler()`.
 """
 from __future__ import annotations
 
@@ -111,7 +113,8 @@ class LandingWriterPipeline:
 
     def _open(self, source: str) -> None:
         self.landing_dir.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        # microseconds: two crawls within a second must still sort (and so load) in order
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         self.part_path = self.landing_dir / f"{stamp}-{source}-{self.run_id}.jsonl.part"
         self.handle = self.part_path.open("w", encoding="utf-8")
 

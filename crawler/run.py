@@ -1,10 +1,11 @@
 """Run spiders for configured sources and report what each landed: the crawler's Python API.
 
 `crawl(sources, landing_dir)` runs every source's spider in one Scrapy process and returns one
-`SourceResult` per source (stories landed, errors by reason, landing file, times). Twisted's reactor
-cannot be restarted inside a process, so the crawl runs in a child process
-(`python -m crawler.run SPEC.json`) that writes its results to a JSON file read back here; `crawl()`
-can therefore be called any number of times from one program.
+`SourceResult` per source (stories landed, pages, errors by reason, landing file, times, the
+detected format of an `auto` source). Twisted's reactor cannot be restarted inside a process, so
+the crawl runs in a child process (`python -m crawler.run SPEC.json`, started by `start_crawl()`)
+that writes its results to a JSON file read back here; `crawl()` can therefore be called any number
+of times from one program. Known story keys (for incremental re-crawls) travel in a file too.
 
 Example:
     >>> results = crawl([Source("Northwind", False, "schema_org", "http://127.0.0.1:8000/r/")],
@@ -17,15 +18,17 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crawler.pipelines import DROP_STAT, LANDING_FILE_STAT, WRITTEN_STAT
+from crawler.spiders.auto import DETECTED_STAT, UNKNOWN_STAT
 from crawler.spiders.base import ERROR_STAT
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ("schema_org", "trustpilot", "appstore", "cfpb")
+FORMATS = ("schema_org", "trustpilot", "appstore", "cfpb", "reddit", "feed", "auto")
 _STAT_REASONS = {"robotstxt/forbidden": "robots_forbidden"}
 _NOT_ERRORS = {DROP_STAT + "duplicate"}
 
@@ -46,7 +49,7 @@ class Source:
 
 @dataclass
 class SourceResult:
-    """What one source's crawl landed."""
+    """What one source's crawl landed (`detected_format`/`note`: for `auto` sources)."""
 
     source: Source
     stories: int
@@ -55,6 +58,49 @@ class SourceResult:
     started_at: str
     finished_at: str
     error_reasons: dict[str, int] = field(default_factory=dict)
+    pages: int = 0
+    seconds: float = 0.0
+    detected_format: str | None = None
+    note: str | None = None
+
+
+def check_sources(sources: list[Source]) -> None:
+    """Raise CrawlError for a source with an unknown format, a non-http url or no brand."""
+    for source in sources:
+        if source.format not in FORMATS:
+            raise CrawlError(f"unknown source format {source.format!r} for {source.url}; "
+                             f"use one of: {', '.join(FORMATS)}")
+        if not source.url.startswith(("http://", "https://")) or not source.brand:
+            raise CrawlError(f"the {source.format} source {source.url!r} needs an http(s) url "
+                             "and a brand; fix the source configuration")
+
+
+def start_crawl(
+    sources: list[Source],
+    landing_dir: Path,
+    scratch: Path,
+    *,
+    max_pages: int | None = None,
+    throttle: bool = True,
+    log_file: Path | None = None,
+    redact: bool = True,
+    known_keys: Iterable[str] = (),
+    settings: dict[str, Any] | None = None,
+) -> subprocess.Popen:
+    """Start the crawl child process; it writes its results to `scratch/result.json`."""
+    keys_path, spec_path = scratch / "known_keys.json", scratch / "spec.json"
+    keys_path.write_text(json.dumps(sorted(set(known_keys))), encoding="utf-8")
+    spec = {"sources": [asdict(s) for s in sources], "landing_dir": str(landing_dir),
+            "max_pages": max_pages, "throttle": throttle,
+            "result_path": str(scratch / "result.json"),
+            "log_file": str(log_file) if log_file else None, "redact": redact,
+            "known_keys_file": str(keys_path), "settings": settings or {}}
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    env = dict(os.environ)
+    paths = (str(PROJECT_ROOT), env.get("PYTHONPATH"))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    return subprocess.Popen([sys.executable, "-m", "crawler.run", str(spec_path)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def crawl(
@@ -64,26 +110,26 @@ def crawl(
     max_pages: int | None = None,
     throttle: bool = True,
     log_file: Path | None = None,
+    redact: bool = True,
+    known_keys: Iterable[str] = (),
+    settings: dict[str, Any] | None = None,
 ) -> list[SourceResult]:
     """Crawl every source into landing files under `landing_dir`; one result per source.
 
     Args:
-        sources: the sources to read; `format` names the spider (see FORMATS).
+        sources: the sources to read; `format` names the spider (see FORMATS; `auto` detects it).
         landing_dir: folder for `<UTC timestamp>-<source>-<run id>.jsonl` files (created).
         max_pages: stop each source after this many pages (None: follow all pages).
         throttle: AutoThrottle on (polite); turn off only for local test servers.
         log_file: where the Scrapy log goes (None: kept only for error messages).
+        redact: replace e-mail addresses and phone numbers in story text before landing.
+        known_keys: story keys already stored; a source stops paging at a page holding only these.
+        settings: more Scrapy settings (e.g. `{"STORYWATCH_BACKOFF_RETRIES": 1}`).
 
     Raises:
         CrawlError: a source names an unknown format, or the crawl process failed.
     """
-    for source in sources:
-        if source.format not in FORMATS:
-            raise CrawlError(f"unknown source format {source.format!r} for {source.url}; "
-                             f"use one of: {', '.join(FORMATS)}")
-        if not source.url.startswith(("http://", "https://")) or not source.brand:
-            raise CrawlError(f"the {source.format} source {source.url!r} needs an http(s) url "
-                             "and a brand; fix the source configuration")
+    check_sources(sources)
     if not sources:
         return []
     landing_dir = Path(landing_dir)
@@ -95,18 +141,13 @@ def crawl(
         raise CrawlError(f"cannot create the landing or log folder for {landing_dir} ({error}); "
                          "choose a writable --workdir") from None
     with tempfile.TemporaryDirectory(prefix="storywatch-crawl-") as scratch:
-        spec_path, result_path = Path(scratch) / "spec.json", Path(scratch) / "result.json"
-        spec = {"sources": [asdict(s) for s in sources], "landing_dir": str(landing_dir),
-                "max_pages": max_pages, "throttle": throttle, "result_path": str(result_path),
-                "log_file": str(log_file) if log_file else None}
-        spec_path.write_text(json.dumps(spec), encoding="utf-8")
-        env = dict(os.environ)
-        paths = (str(PROJECT_ROOT), env.get("PYTHONPATH"))
-        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-        child = subprocess.run([sys.executable, "-m", "crawler.run", str(spec_path)],
-                               capture_output=True, text=True, env=env, check=False)
+        result_path = Path(scratch) / "result.json"
+        child = start_crawl(sources, landing_dir, Path(scratch), max_pages=max_pages,
+                            throttle=throttle, log_file=log_file, redact=redact,
+                            known_keys=known_keys, settings=settings)
+        stdout, stderr = child.communicate()
         if child.returncode != 0 or not result_path.exists():
-            tail = "\n".join((child.stderr or child.stdout or "").strip().splitlines()[-15:])
+            tail = "\n".join((stderr or stdout or "").strip().splitlines()[-15:])
             raise CrawlError(f"the crawl process failed (exit code {child.returncode}); "
                              f"check the sources and the log. Last output:\n{tail}")
         rows = json.loads(result_path.read_text(encoding="utf-8"))
@@ -151,6 +192,10 @@ def _run_child(spec: dict[str, Any]) -> None:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("STORYWATCH_LANDING_DIR", spec["landing_dir"], priority="cmdline")
+    settings.set("STORYWATCH_REDACT", spec["redact"], priority="cmdline")
+    settings.set("STORYWATCH_KNOWN_KEYS_FILE", spec["known_keys_file"], priority="cmdline")
+    for name, value in spec["settings"].items():
+        settings.set(name, value, priority="cmdline")
     if not spec["throttle"]:
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
         settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
@@ -174,6 +219,10 @@ def _run_child(spec: dict[str, Any]) -> None:
             "landing_file": stats.get(LANDING_FILE_STAT), "error_reasons": reasons,
             "started_at": _iso(stats.get("start_time")),
             "finished_at": _iso(stats.get("finish_time")),
+            "pages": (stats.get("response_received_count", 0)
+                      - stats.get("robotstxt/response_count", 0)),
+            "seconds": stats.get("elapsed_time_seconds", 0.0),
+            "detected_format": stats.get(DETECTED_STAT), "note": stats.get(UNKNOWN_STAT),
         })
     Path(spec["result_path"]).write_text(json.dumps(results), encoding="utf-8")
 

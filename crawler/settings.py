@@ -1,8 +1,10 @@
-"""Scrapy settings for storywatch: polite by default, quiet, and with no cache unless asked.
+"""Scrapy settings for storywatch: polite by default, quiet, safe, and with no cache unless asked.
 
-robots.txt is obeyed, AutoThrottle keeps one request in flight per site, retries are bounded,
-and the User-Agent says who we are. `crawler.run` adds the per-run settings (landing folder,
-throttle on or off, log file) on top of these.
+robots.txt is obeyed, AutoThrottle keeps one request in flight per site, 429/503 answers are
+waited out (`Retry-After`) by `crawler.middlewares.BackoffMiddleware`, other failures are retried a
+bounded number of times, pages over 8 MB are dropped, and the User-Agent says who we are.
+`crawler.run` adds the per-run settings (landing folder, throttle, redaction, known story keys,
+log file) on top of these.
 """
 BOT_NAME = "storywatch"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -15,6 +17,8 @@ CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 0.0
 DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_MAX_DELAY = 10.0
@@ -22,15 +26,27 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# 429 and 503 are waited out by BackoffMiddleware, honouring Retry-After
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+REDIRECT_MAX_TIMES = 5
+STORYWATCH_BACKOFF_RETRIES = 3
+STORYWATCH_BACKOFF = 5.0
+STORYWATCH_MAX_BACKOFF = 60.0
+STORYWATCH_REDACT = True
 
 TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
 LOG_LEVEL = "INFO"
 
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.OffsiteRedirectMiddleware": 60,
+    "crawler.middlewares.BackoffMiddleware": 560,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     "crawler.pipelines.NormalisePipeline": 200,
+    "crawler.redact.RedactPipeline": 250,
     "crawler.pipelines.DuplicatePipeline": 300,
     "crawler.pipelines.LandingWriterPipeline": 900,
 }

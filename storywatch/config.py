@@ -1,12 +1,21 @@
-"""Configuration: `storywatch.toml` (brands, competitors, sources, taxonomy) read once at the edge.
+"""Configuration: `storywatch.toml` (brands, competitors, sources, taxonomy, crawl options) read
+once at the edge.
 
-Order of precedence: the TOML file, then CLI flags. The result is a plain `Settings` value passed
-down as arguments; nothing deeper reads files or environment variables for configuration.
+Order of precedence: the TOML file, then CLI flags, then environment variables
+(`STORYWATCH_REDACT=0|1`). The result is a plain `Settings` value passed down as arguments;
+nothing deeper reads files or environment variables for configuration.
+
+A `[[sources]]` entry needs `brand` and `url`; `format` defaults to `auto` (detected from the
+page). The optional `[crawl]` table: `redact` (bool, default true: e-mail addresses and phone numbers
+are removed from story text), `incremental` (bool, default true: stop paging a source at stories
+already stored), `backoff_retries` (int, default 3: retries after 429/503), `max_backoff_seconds`
+(float, default 60: longest Retry-After honoured), `user_agent` (str).
 """
 from __future__ import annotations
 
+import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_WORKDIR = Path("storywatch-data")
@@ -26,6 +35,47 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class CrawlOptions:
+    redact: bool = True
+    incremental: bool = True
+    backoff_retries: int = 3
+    max_backoff_seconds: float = 60.0
+    user_agent: str | None = None
+
+    def scrapy_settings(self) -> dict[str, object]:
+        """These options as the crawler's (Scrapy) settings."""
+        settings: dict[str, object] = {"STORYWATCH_BACKOFF_RETRIES": self.backoff_retries,
+                                       "STORYWATCH_MAX_BACKOFF": self.max_backoff_seconds}
+        if self.user_agent:
+            settings["USER_AGENT"] = self.user_agent
+        return settings
+
+
+_CRAWL_TYPES = {"redact": bool, "incremental": bool, "backoff_retries": int,
+                "max_backoff_seconds": (int, float), "user_agent": str}
+
+
+def crawl_options(table: object, where: str, environ: dict[str, str]) -> CrawlOptions:
+    """The `[crawl]` table (checked) with `STORYWATCH_REDACT` from the environment on top."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table, e.g. [crawl] with redact = true.")
+    for key, value in table.items():
+        expected = _CRAWL_TYPES.get(key)
+        if expected is None:
+            raise ConfigError(f"{where} has an unknown option {key!r}; use one of "
+                              f"{', '.join(_CRAWL_TYPES)}.")
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}: {key} has the wrong type ({value!r}).")
+    options = CrawlOptions(**table)
+    flag = environ.get("STORYWATCH_REDACT")
+    if flag is not None:
+        if flag.strip().lower() not in {"0", "1", "true", "false", "yes", "no", "on", "off"}:
+            raise ConfigError(f"STORYWATCH_REDACT={flag!r}: set it to 1 or 0.")
+        options = replace(options, redact=flag.strip().lower() in {"1", "true", "yes", "on"})
+    return options
+
+
+@dataclass(frozen=True)
 class Settings:
     workdir: Path
     brand: str | None = None
@@ -33,6 +83,7 @@ class Settings:
     sources: tuple[SourceConfig, ...] = field(default_factory=tuple)
     taxonomy: Path | None = None
     config_file: Path | None = None
+    crawl: CrawlOptions = field(default_factory=CrawlOptions)
 
 
 def find_config(workdir: Path, explicit: Path | None) -> Path | None:
@@ -54,11 +105,14 @@ def _brand_name(entry: object, where: str) -> str:
     return name.strip()
 
 
-def load_settings(workdir: Path, config: Path | None = None) -> Settings:
+def load_settings(
+    workdir: Path, config: Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
     """Read the config file (if any) into Settings for this workdir."""
     path = find_config(workdir, config)
+    environ = dict(os.environ) if environ is None else environ
     if path is None:
-        return Settings(workdir=Path(workdir))
+        return Settings(workdir=Path(workdir), crawl=crawl_options({}, "[crawl]", environ))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -69,7 +123,7 @@ def load_settings(workdir: Path, config: Path | None = None) -> Settings:
     )
     sources = []
     for number, entry in enumerate(data.get("sources", []), start=1):
-        missing = [key for key in ("brand", "format", "url") if not entry.get(key)]
+        missing = [key for key in ("brand", "url") if not entry.get(key)]
         if missing:
             raise ConfigError(f"{path}: source #{number} lacks {', '.join(missing)}.")
         if brand is not None and entry["brand"] not in (brand, *competitors):
@@ -78,7 +132,7 @@ def load_settings(workdir: Path, config: Path | None = None) -> Settings:
                 "[brand] nor one of [[competitors]]."
             )
         sources.append(SourceConfig(
-            brand=entry["brand"], format=entry["format"], url=entry["url"],
+            brand=entry["brand"], format=entry.get("format") or "auto", url=entry["url"],
             is_competitor=entry["brand"] in competitors,
         ))
     taxonomy = data.get("taxonomy")
@@ -86,6 +140,7 @@ def load_settings(workdir: Path, config: Path | None = None) -> Settings:
     return Settings(
         workdir=Path(workdir), brand=brand, competitors=competitors, sources=tuple(sources),
         taxonomy=taxonomy_path, config_file=path,
+        crawl=crawl_options(data.get("crawl", {}), f"{path}: [crawl]", environ),
     )
 
 

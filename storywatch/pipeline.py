@@ -14,6 +14,7 @@ from tqdm import tqdm
 from storywatch.config import Settings
 from warehouse import connect
 from warehouse.crawl_log import CrawlRun, record_crawl_runs
+from warehouse.known_stories import known_story_keys, loaded_landing_files
 from warehouse.loader import LANDING_DIR, LoadReport, load_landing
 from warehouse.tags import pending_stories, save_tags
 
@@ -35,36 +36,74 @@ class TagReport:
         return self.stories / self.seconds if self.seconds > 0 else 0.0
 
 
-def crawl(settings: Settings, *, max_pages: int | None = None, throttle: bool = True) -> list:
-    """Crawl every configured source into landing files and log each source's run."""
+def crawl(
+    settings: Settings,
+    *,
+    max_pages: int | None = None,
+    throttle: bool = True,
+    sources: list | None = None,
+) -> list:
+    """Crawl every configured source (or the given `crawler.run.Source`s) into landing files and
+    log each source's run. With `[crawl] incremental` on (the default), each source stops paging
+    at a page holding only stories already stored or landed."""
     from crawler.run import Source
     from crawler.run import crawl as run_crawl
 
-    if not settings.sources:
-        raise PipelineError(
-            "No sources configured: add [[sources]] to storywatch.toml "
-            "(see README), or run `storywatch demo`."
-        )
-    sources = [
-        Source(brand=s.brand, is_competitor=s.is_competitor, format=s.format, url=s.url)
-        for s in settings.sources
-    ]
+    if sources is None:
+        if not settings.sources:
+            raise PipelineError(
+                "No sources configured: add [[sources]] to storywatch.toml "
+                "(see README), or run `storywatch demo`."
+            )
+        sources = [
+            Source(brand=s.brand, is_competitor=s.is_competitor, format=s.format, url=s.url)
+            for s in settings.sources
+        ]
+    landing_dir = Path(settings.workdir) / LANDING_DIR
+    known = _known_keys(settings, {s.format for s in sources}) if settings.crawl.incremental else set()
     results = run_crawl(
-        sources, Path(settings.workdir) / LANDING_DIR, max_pages=max_pages, throttle=throttle
+        sources, landing_dir, max_pages=max_pages, throttle=throttle,
+        redact=settings.crawl.redact, known_keys=known,
+        settings=settings.crawl.scrapy_settings(),
     )
     con = connect(settings.workdir)
     try:
         record_crawl_runs(con, [
             CrawlRun(
-                source=r.source.format, brand=r.source.brand, url=r.source.url,
-                started_at=r.started_at, finished_at=r.finished_at, stories_found=r.stories,
-                errors=r.errors, error_reasons=r.error_reasons, landing_file=r.landing_file,
+                source=r.detected_format or r.source.format, brand=r.source.brand,
+                url=r.source.url, started_at=r.started_at, finished_at=r.finished_at,
+                stories_found=r.stories, errors=r.errors, error_reasons=r.error_reasons,
+                landing_file=r.landing_file,
             )
             for r in results
         ])
     finally:
         con.close()
     return results
+
+
+def crawl_url(
+    settings: Settings, url: str, brand: str, *, is_competitor: bool = False,
+    max_pages: int | None = None, throttle: bool = True,
+) -> list:
+    """Crawl one URL whose story format is detected from the page itself (spider `auto`)."""
+    from crawler.run import Source
+
+    source = Source(brand=brand, is_competitor=is_competitor, format="auto", url=url)
+    return crawl(settings, max_pages=max_pages, throttle=throttle, sources=[source])
+
+
+def _known_keys(settings: Settings, formats: set[str]) -> set[str]:
+    from crawler.landing import landed_story_keys
+
+    con = connect(settings.workdir)
+    try:
+        chosen = None if "auto" in formats else sorted(formats)
+        keys = known_story_keys(con, chosen)
+        loaded = loaded_landing_files(con)
+    finally:
+        con.close()
+    return keys | landed_story_keys(Path(settings.workdir) / LANDING_DIR, skip=loaded)
 
 
 def load(settings: Settings) -> LoadReport:

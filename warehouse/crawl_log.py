@@ -36,8 +36,9 @@ def record_crawl_runs(con: duckdb.DuckDBPyConnection, runs: list[CrawlRun]) -> N
 
 
 def sources_status(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Per source and brand: last crawl, stories found in it, errors in it, stories stored."""
-    return con.execute(
+    """Per source and brand: last crawl, stories found in it, errors in it, stories stored, and
+    that crawl's errors by reason (a dict)."""
+    rows = con.execute(
         """
         WITH last AS (
             SELECT *, row_number() OVER (PARTITION BY source, brand, url ORDER BY started_at DESC)
@@ -45,7 +46,9 @@ def sources_status(con: duckdb.DuckDBPyConnection) -> list[tuple]:
             FROM crawl_runs
         )
         SELECT l.source, l.brand, l.url, l.finished_at, l.stories_found, l.errors,
-               (SELECT count(*) FROM stories s WHERE s.source = l.source AND s.brand = l.brand)
+               (SELECT count(*) FROM stories s WHERE s.source = l.source AND s.brand = l.brand),
+               l.error_reasons
         FROM last l WHERE n = 1 ORDER BY l.brand, l.source
         """
     ).fetchall()
+    return [row[:-1] + (json.loads(row[-1]) if row[-1] else {},) for row in rows]

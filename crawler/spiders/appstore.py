@@ -7,14 +7,12 @@ gives `entry` as an object rather than a list, which is handled.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 from crawler.items import InvalidDate, make_story, normalise_rating, optional_int, rating_raw
-from crawler.spiders.base import StorySpider, read_page
+from crawler.spiders.base import StorySpider, load_json, read_page
 
 SOURCE = "appstore"
 LAST_PAGE = 10
@@ -30,13 +28,12 @@ def _label(entry: dict[str, Any], *path: str) -> Any:
 
 def feed_entries(text: str, errors: Counter) -> list[dict[str, Any]]:
     """The feed's review entries (app metadata entries without a rating are left out)."""
-    if not text.strip():
-        errors["empty_page"] += 1
+    data = load_json(text, errors)
+    if data is None:
         return []
-    try:
-        feed = json.loads(text).get("feed") or {}
-    except (json.JSONDecodeError, AttributeError):
-        errors["malformed_json"] += 1
+    feed = data.get("feed") if isinstance(data, dict) else None
+    if not isinstance(feed, dict):
+        errors["not_an_appstore_feed"] += 1
         return []
     entries = feed.get("entry") or []
     entries = [entries] if isinstance(entries, dict) else entries
@@ -90,10 +87,9 @@ class AppStoreSpider(StorySpider):
 
     name = "appstore"
 
-    def parse(self, response: Any, **kwargs: Any) -> Iterable[Any]:
-        errors: Counter = Counter()
-        stories = parse_appstore_page(response, brand=self.brand,
-                                      is_competitor=self.is_competitor, errors=errors)
-        next_url = next_appstore_page(response.url, len(stories))
-        next_request = self.page_request(next_url) if next_url else None
-        yield from self.stories_and_next(stories, errors, next_request)
+    def parse_page(
+        self, text: str, url: str, errors: Counter
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        stories = parse_appstore_page(text, brand=self.brand, is_competitor=self.is_competitor,
+                                      page_url=url, errors=errors)
+        return stories, next_appstore_page(url, len(stories))

@@ -1,15 +1,21 @@
-"""What every storywatch spider shares: its arguments, page budget and error counting.
+"""What every storywatch spider shares: its arguments, page budget, paging rules and error counting.
 
 A spider is configured for one source (`url`, `brand`, `is_competitor`, optional `max_pages`),
-parses each page with a pure `parse_*_page()` function, and yields the story records it returns.
-Problems with a page (malformed markup, an empty page, a failed download) are counted in
-`crawler.stats` under `storywatch/errors/<reason>` and the crawl goes on.
+decodes each page once (`page_text`, which survives a wrong charset), parses it with a pure
+`parse_*_page()` function through its `parse_page()` method, and yields the story records it
+returns. Paging stops at a page already requested (a pagination loop), at a page whose stories
+were all seen earlier in this run (a loop under changing URLs), and, on a re-crawl, at a page whose
+stories are all known already (`STORYWATCH_KNOWN_KEYS_FILE`). Problems with a page (malformed
+markup, an empty page, a failed download) are counted in `crawler.stats` under
+`storywatch/errors/<reason>`, logged, and the crawl goes on.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from pathlib import Path
+from typing import Any, Self
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -18,6 +24,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 ERROR_STAT = "storywatch/errors/"
+INCREMENTAL_STAT = "storywatch/incremental_stop"
+_TOO_LARGE = {"DownloadCancelledError", "CancelledError"}
 
 
 def as_bool(value: Any) -> bool:
@@ -27,8 +35,36 @@ def as_bool(value: Any) -> bool:
     return bool(value)
 
 
+def load_json(text: str, errors: Counter) -> Any:
+    """The JSON document in `text`, or None with the reason counted (empty, HTML, malformed)."""
+    stripped = text.strip()
+    if not stripped:
+        errors["empty_page"] += 1
+        return None
+    if stripped.startswith("<"):
+        errors["html_not_json"] += 1
+        return None
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError:
+        errors["malformed_json"] += 1
+        return None
+
+
+def page_text(response: Any, errors: Counter) -> str:
+    """The response body as text in its declared charset; a wrong charset is counted and the
+    body read as Windows-1252 instead (every byte decodes, so the stories still land)."""
+    body = getattr(response, "body", b"") or b""
+    encoding = getattr(response, "encoding", None) or "utf-8"
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        errors["wrong_charset"] += 1
+        return body.decode("cp1252", errors="replace")
+
+
 class StorySpider(scrapy.Spider):
-    """Base spider for one configured source; subclasses implement `parse`."""
+    """Base spider for one configured source; subclasses implement `parse_page`."""
 
     def __init__(
         self,
@@ -48,6 +84,17 @@ class StorySpider(scrapy.Spider):
         self.is_competitor = as_bool(is_competitor)
         self.max_pages = int(max_pages) if max_pages not in (None, "", 0, "0") else None
         self.pages_requested = 0
+        self.requested_urls: set[str] = set()
+        self.seen_keys: set[str] = set()
+        self.known_keys: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        known = crawler.settings.get("STORYWATCH_KNOWN_KEYS_FILE")
+        if known:
+            spider.known_keys = frozenset(json.loads(Path(known).read_text(encoding="utf-8")))
+        return spider
 
     async def start(self) -> AsyncIterator[Any]:
         request = self.page_request(self.url)
@@ -55,42 +102,70 @@ class StorySpider(scrapy.Spider):
             yield request
 
     def page_request(self, url: str, **kwargs: Any) -> Request | None:
-        """A request for one more page, or None once `max_pages` pages were requested."""
+        """A request for one more page; None once `max_pages` pages were requested or when the
+        page was requested before (a pagination loop, counted)."""
         if self.max_pages is not None and self.pages_requested >= self.max_pages:
             return None
+        if url in self.requested_urls:
+            self.count_errors(Counter({"pagination_loop": 1}))
+            return None
+        self.requested_urls.add(url)
         self.pages_requested += 1
         return Request(url, callback=self.parse, errback=self.on_error, **kwargs)
 
+    def parse(self, response: Any, **kwargs: Any) -> Iterable[Any]:
+        errors: Counter = Counter()
+        text = page_text(response, errors)
+        stories, next_url = self.parse_page(text, response.url, errors)
+        yield from self.stories_and_next(stories, errors, next_url)
+
+    def parse_page(
+        self, text: str, url: str, errors: Counter
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The page's stories and the next page's URL (None: last page)."""
+        raise NotImplementedError
+
     def count_errors(self, errors: Counter) -> None:
-        """Add per-page parse problems to the crawl's stats."""
+        """Add per-page problems to the crawl's stats, and log them."""
         for reason, count in errors.items():
             self.crawler.stats.inc_value(ERROR_STAT + reason, count)
-            self.logger.warning("skipped %d item(s) on a page: %s", count, reason)
+            self.logger.warning("skipped %d item(s) or page(s): %s", count, reason)
 
     def on_error(self, failure: Failure) -> None:
         if failure.check(HttpError):
             reason = f"http_{failure.value.response.status}"
         elif failure.check(IgnoreRequest):
-            return  # robots.txt and other deliberate skips are counted by their middleware
+            return  # robots.txt, off-site redirects: counted by their middleware
+        elif failure.type is not None and failure.type.__name__ in _TOO_LARGE:
+            reason = "page_too_large"
         else:
             reason = "download/" + (failure.type.__name__ if failure.type else "failed")
         self.crawler.stats.inc_value(ERROR_STAT + reason)
         self.logger.warning("request failed (%s): %s", reason, failure.getErrorMessage())
 
     def stories_and_next(
-        self, stories: list[dict[str, Any]], errors: Counter, next_request: Request | None
+        self, stories: list[dict[str, Any]], errors: Counter, next_url: str | None
     ) -> Iterable[Any]:
-        """Yield a page's stories, count its problems, then follow the next page if any."""
+        """Yield a page's stories, count its problems, then follow the next page if worth it."""
+        keys = {story["story_key"] for story in stories}
+        if keys and keys <= self.seen_keys:
+            errors["pagination_loop"] += 1
+            next_url = None
+        elif keys and keys <= self.known_keys:
+            self.crawler.stats.set_value(INCREMENTAL_STAT, self.pages_requested)
+            self.logger.info("page holds only stories already stored; not paging further")
+            next_url = None
+        self.seen_keys |= keys
         self.count_errors(errors)
         yield from stories
-        if next_request is not None:
-            yield next_request
+        request = self.page_request(next_url) if next_url else None
+        if request is not None:
+            yield request
 
 
 def read_page(page: Any, page_url: str | None = None) -> tuple[str, str]:
     """The text and URL of a page given as a Scrapy response or as text (then `page_url`)."""
     if isinstance(page, str):
         return page, page_url or ""
-    body = getattr(page, "body", b"") or b""
-    encoding = getattr(page, "encoding", None) or "utf-8"
-    return body.decode(encoding, errors="replace"), page_url or page.url
+    text = page_text(page, Counter())
+    return text, page_url or page.url

@@ -7,27 +7,24 @@ public response becomes the company reply. Pages are followed by raising `frm` b
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 from crawler.items import InvalidDate, make_story, optional_int
-from crawler.spiders.base import StorySpider, read_page
+from crawler.spiders.base import StorySpider, load_json, read_page
 
 SOURCE = "cfpb"
 DEFAULT_SIZE = 25
 
 
 def _hits(text: str, errors: Counter) -> tuple[list[dict[str, Any]], int | None]:
-    if not text.strip():
-        errors["empty_page"] += 1
+    data = load_json(text, errors)
+    if data is None:
         return [], None
-    try:
-        hits = json.loads(text)["hits"]
-    except (json.JSONDecodeError, KeyError, TypeError):
-        errors["malformed_json"] += 1
+    hits = data.get("hits") if isinstance(data, dict) else None
+    if not isinstance(hits, dict):
+        errors["not_a_cfpb_result"] += 1
         return [], None
     total = hits.get("total")
     total = total.get("value") if isinstance(total, dict) else total
@@ -88,10 +85,9 @@ class CfpbSpider(StorySpider):
 
     name = "cfpb"
 
-    def parse(self, response: Any, **kwargs: Any) -> Iterable[Any]:
-        errors: Counter = Counter()
-        stories = parse_cfpb_page(response, brand=self.brand,
-                                  is_competitor=self.is_competitor, errors=errors)
-        next_url = next_cfpb_page(response)
-        next_request = self.page_request(next_url) if next_url else None
-        yield from self.stories_and_next(stories, errors, next_request)
+    def parse_page(
+        self, text: str, url: str, errors: Counter
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        stories = parse_cfpb_page(text, brand=self.brand, is_competitor=self.is_competitor,
+                                  page_url=url, errors=errors)
+        return stories, next_cfpb_page(text, url)

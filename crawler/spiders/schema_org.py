@@ -1,7 +1,8 @@
 """Spider for schema.org Review markup, the format many review sites and shops publish.
 
 Reviews are read from JSON-LD (a Review, an array, a Product/Organization with a `review` list, or
-a `@graph`) and from microdata (`itemscope itemtype=".../Review"` with `itemprop` fields); pages
+a `@graph`), from microdata (`itemscope itemtype=".../Review"` with `itemprop` fields) and from
+RDFa (`typeof="Review"` with `property` fields, `schema:` prefixes allowed); pages
 are followed through `<link rel="next">` / `<a rel="next">`. A malformed JSON-LD block or a page
 without reviews is counted and skipped.
 """
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urljoin
 
+from lxml import etree
 from lxml import html as lxml_html
 from parsel import Selector
 
@@ -33,13 +35,13 @@ def parse_schema_org_page(
     fetched_at: str | None = None,
     errors: Counter | None = None,
 ) -> list[dict[str, Any]]:
-    """Story records from the JSON-LD and microdata schema.org Reviews on one page.
+    """Story records from the JSON-LD, microdata and RDFa schema.org Reviews on one page.
 
     Problems are added to `errors` (`malformed_jsonld`, `missing_body`, `bad_date`, `empty_page`).
     """
     page_errors: Counter = Counter()
     text, url = read_page(page, page_url)
-    nodes = jsonld_reviews(text, page_errors) + microdata_reviews(text)
+    nodes = jsonld_reviews(text, page_errors) + microdata_reviews(text) + rdfa_reviews(text)
     stories = []
     for node in nodes:
         story = review_to_story(node, source=source, brand=brand, is_competitor=is_competitor,
@@ -59,7 +61,8 @@ def next_page_url(page: Any, page_url: str | None = None) -> str | None:
     if not text.strip():
         return None
     rel_next = "contains(concat(' ', normalize-space(@rel), ' '), ' next ')"
-    href = Selector(text=text).xpath(f"(//link[{rel_next}] | //a[{rel_next}])/@href").get()
+    page = Selector(text=text, type="html")
+    href = page.xpath(f"(//link[{rel_next}] | //a[{rel_next}])/@href").get()
     return urljoin(url, href.strip()) if href else None
 
 
@@ -68,7 +71,8 @@ def jsonld_reviews(text: str, errors: Counter) -> list[dict[str, Any]]:
     if not text.strip():
         return []
     reviews: list[dict[str, Any]] = []
-    for block in Selector(text=text).xpath('//script[@type="application/ld+json"]/text()').getall():
+    page = Selector(text=text, type="html")
+    for block in page.xpath('//script[@type="application/ld+json"]/text()').getall():
         try:
             data = json.loads(block)
         except json.JSONDecodeError:
@@ -98,24 +102,59 @@ def _types(node: dict[str, Any]) -> list[str]:
 
 def microdata_reviews(text: str) -> list[dict[str, Any]]:
     """Every microdata `itemtype=".../Review"` item on the page, as a JSON-LD-like dict."""
-    if not text.strip():
+    root = _html_root(text)
+    if root is None:
         return []
-    root = lxml_html.fromstring(text)
-    return [_microdata_item(element) for element in root.xpath("//*[@itemscope][@itemtype]")
-            if any(t.rstrip("/").endswith("/Review") for t in element.get("itemtype").split())]
+    return [_markup_item(element, _MICRODATA)
+            for element in root.xpath("//*[@itemscope][@itemtype]")
+            if "Review" in _markup_types(element, _MICRODATA)]
 
 
-def _microdata_item(scope: Any) -> dict[str, Any]:
-    item: dict[str, Any] = {"@type": scope.get("itemtype", "").rsplit("/", 1)[-1]}
+def rdfa_reviews(text: str) -> list[dict[str, Any]]:
+    """Every RDFa `typeof="Review"` (or `schema:Review`) item on the page, as a dict."""
+    root = _html_root(text)
+    if root is None:
+        return []
+    return [_markup_item(element, _RDFA) for element in root.xpath("//*[@typeof]")
+            if "Review" in _markup_types(element, _RDFA)]
+
+
+_UTF8_HTML = lxml_html.HTMLParser(encoding="utf-8")
+
+
+def _html_root(text: str) -> Any:
+    if not text.strip():
+        return None
+    try:
+        return lxml_html.fromstring(text.encode("utf-8"), parser=_UTF8_HTML)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+# (attribute naming a property, attribute naming the type, does the element open a new item?)
+_MICRODATA = ("itemprop", "itemtype", lambda element: element.get("itemscope") is not None)
+_RDFA = ("property", "typeof", lambda element: element.get("typeof") is not None)
+
+
+def _markup_types(element: Any, syntax: tuple) -> list[str]:
+    return [kind.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+            for kind in (element.get(syntax[1]) or "").split()]
+
+
+def _markup_item(scope: Any, syntax: tuple) -> dict[str, Any]:
+    prop_attribute, _, opens_item = syntax
+    item: dict[str, Any] = {"@type": (_markup_types(scope, syntax) or [""])[0]}
+    if scope.get("itemid") or scope.get("resource"):
+        item["@id"] = scope.get("itemid") or scope.get("resource")
     pending = list(scope)
     while pending:
         element = pending.pop(0)
-        prop = element.get("itemprop")
-        nested = element.get("itemscope") is not None
+        prop = element.get(prop_attribute)
+        nested = opens_item(element)
         if prop:
-            value = _microdata_item(element) if nested else _microdata_value(element)
+            value = _markup_item(element, syntax) if nested else _microdata_value(element)
             for name in prop.split():
-                item.setdefault(name, value)
+                item.setdefault(name.rsplit(":", 1)[-1].rsplit("/", 1)[-1], value)
         if not nested:
             pending[0:0] = list(element)
     return item
@@ -182,10 +221,9 @@ class SchemaOrgSpider(StorySpider):
 
     name = "schema_org"
 
-    def parse(self, response: Any, **kwargs: Any) -> Iterable[Any]:
-        errors: Counter = Counter()
-        stories = parse_schema_org_page(response, brand=self.brand,
-                                        is_competitor=self.is_competitor, errors=errors)
-        next_url = next_page_url(response)
-        next_request = self.page_request(next_url) if next_url else None
-        yield from self.stories_and_next(stories, errors, next_request)
+    def parse_page(
+        self, text: str, url: str, errors: Counter
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        stories = parse_schema_org_page(text, brand=self.brand, is_competitor=self.is_competitor,
+                                        page_url=url, errors=errors)
+        return stories, next_page_url(text, url)

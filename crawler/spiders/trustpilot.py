@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -26,7 +25,7 @@ def next_data(text: str, errors: Counter | None = None) -> dict[str, Any] | None
     """The page's `pageProps` from `__NEXT_DATA__`, or None when the script is absent or broken."""
     if not text.strip():
         return None
-    script = Selector(text=text).xpath('//script[@id="__NEXT_DATA__"]/text()').get()
+    script = Selector(text=text, type="html").xpath('//script[@id="__NEXT_DATA__"]/text()').get()
     if not script:
         return None
     try:
@@ -116,7 +115,8 @@ def next_trustpilot_page(page: Any, page_url: str | None = None, found: int = 0)
     query = parse_qs(parts.query)
     current = optional_int((query.get("page") or ["1"])[0]) or 1
     props = next_data(text) or {}
-    pagination = ((props.get("filters") or {}).get("pagination") or {})
+    filters = props.get("filters") if isinstance(props.get("filters"), dict) else {}
+    pagination = filters.get("pagination") if isinstance(filters.get("pagination"), dict) else {}
     total = optional_int(pagination.get("totalPages"))
     if total is not None and current >= total:
         return None
@@ -129,12 +129,12 @@ class TrustpilotSpider(StorySpider):
 
     name = "trustpilot"
 
-    def parse(self, response: Any, **kwargs: Any) -> Iterable[Any]:
-        errors: Counter = Counter()
-        stories = parse_trustpilot_page(response, brand=self.brand,
-                                        is_competitor=self.is_competitor, errors=errors)
-        next_url = next_trustpilot_page(response, found=len(stories) + sum(errors.values()))
+    def parse_page(
+        self, text: str, url: str, errors: Counter
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        stories = parse_trustpilot_page(text, brand=self.brand, is_competitor=self.is_competitor,
+                                        page_url=url, errors=errors)
+        next_url = next_trustpilot_page(text, url, found=len(stories) + sum(errors.values()))
         if not stories and not errors and self.pages_requested <= 1:
             errors["empty_page"] += 1
-        next_request = self.page_request(next_url) if next_url else None
-        yield from self.stories_and_next(stories, errors, next_request)
+        return stories, next_url

@@ -17,7 +17,8 @@ from storywatch.commands.options import (
 def _echo_crawl(results: list) -> None:
     for result in results:
         source = result.source
-        line = f"{source.brand:<12} {source.format:<11} {result.stories:>5} stories"
+        fmt = result.detected_format or source.format
+        line = f"{source.brand:<12} {fmt:<11} {result.stories:>5} stories"
         if result.errors:
             reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.error_reasons.items()))
             line += f", {result.errors} errors ({reasons})"
@@ -41,20 +42,50 @@ def _echo_tag(report) -> None:
     )
 
 
+def _echo_url_crawl(results: list) -> None:
+    (result,) = results
+    url = result.source.url
+    if result.stories:
+        click.echo(f"Found {result.stories} stories at {url} "
+                   f"(format: {result.detected_format or result.source.format}).")
+        return
+    reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.error_reasons.items()))
+    why = result.note or (f"the crawl reported {reasons}" if reasons else
+                          "the pages held no stories that were not stored already")
+    click.echo(f"Found no stories at {url}: {why}.")
+
+
 @click.command()
 @workdir_option
 @config_option
 @click.option("--max-pages", type=int, default=None, help="Stop each source after N pages.")
+@click.option("--url", default=None, help="Crawl only this URL; its format is detected.")
+@click.option("--brand", default=None, help="Brand the --url stories are about.")
+@click.option("--competitor", is_flag=True, help="The --url brand is a competitor.")
 @translate_errors
-def crawl(workdir: Path, config: Path | None, max_pages: int | None) -> None:
-    """Crawl every source in storywatch.toml into landing files, then load them.
+def crawl(workdir: Path, config: Path | None, max_pages: int | None, url: str | None,
+          brand: str | None, competitor: bool) -> None:
+    """Crawl every source in storywatch.toml (or one --url) into landing files, then load them.
+
+    With --url, the page's format (RSS/Atom feed, App Store, CFPB or Reddit JSON,
+    __NEXT_DATA__, schema.org JSON-LD, microdata or RDFa) is detected from the page itself.
 
     Example:
 
         storywatch crawl --workdir storywatch-data
+
+        storywatch crawl --url https://www.example.com/reviews --brand Northwind --max-pages 3
     """
     settings = settings_from(workdir, config)
-    _echo_crawl(pipeline.crawl(settings, max_pages=max_pages))
+    if url is None:
+        if brand is not None or competitor:
+            raise click.UsageError("--brand and --competitor go with --url URL.")
+        _echo_crawl(pipeline.crawl(settings, max_pages=max_pages))
+    else:
+        if not brand:
+            raise click.UsageError("--url needs --brand NAME: the brand the stories are about.")
+        _echo_url_crawl(pipeline.crawl_url(settings, url, brand, is_competitor=competitor,
+                                           max_pages=max_pages))
     _echo_load(pipeline.load(settings))
 
 
@@ -129,9 +160,11 @@ def sources(workdir: Path) -> None:
         return
     click.echo(f"{'brand':<12} {'source':<11} {'last crawl':<20} {'found':>6} {'errors':>6} "
                f"{'stored':>7}  url")
-    for source, brand, url, finished, found, errors, stored in rows:
+    for source, brand, url, finished, found, errors, stored, reasons in rows:
         when = finished.strftime("%Y-%m-%d %H:%M") if finished else "-"
         click.echo(f"{brand:<12} {source:<11} {when:<20} {found:>6} {errors:>6} {stored:>7}  {url}")
+        if reasons:
+            click.echo("    errors: " + ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())))
 
 
 COMMANDS = [crawl, load, tag, run, sources]

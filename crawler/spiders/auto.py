@@ -1,0 +1,122 @@
+"""Spider for any one URL: the format is detected from the first page itself.
+
+`detect_format()` looks at the page's text, in this order: an RSS/Atom feed; JSON shaped like the
+App Store reviews feed, the CFPB complaint search API or a Reddit listing; a Trustpilot-like
+`__NEXT_DATA__` with `props.pageProps.reviews`; schema.org Reviews in JSON-LD, microdata or RDFa.
+The detected format's spider then parses this page and the following ones, so the stories carry
+that format as their source. An HTML page without stories that advertises a feed
+(`<link rel="alternate" type="application/rss+xml">`) is followed to that feed. When nothing fits,
+the reason is counted (`unknown_format`), logged, and kept in the stats
+(`storywatch/detected_format` holds the format when one fitted).
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from crawler.spiders.appstore import AppStoreSpider
+from crawler.spiders.base import StorySpider
+from crawler.spiders.cfpb import CfpbSpider
+from crawler.spiders.feed import FeedSpider
+from crawler.spiders.reddit import RedditSpider
+from crawler.spiders.schema_org import (
+    SchemaOrgSpider,
+    jsonld_reviews,
+    microdata_reviews,
+    rdfa_reviews,
+)
+from crawler.spiders.trustpilot import TrustpilotSpider, next_data
+
+DETECTED_STAT = "storywatch/detected_format"
+UNKNOWN_STAT = "storywatch/unknown_format_reason"
+SPIDERS: dict[str, type[StorySpider]] = {
+    "feed": FeedSpider, "appstore": AppStoreSpider, "cfpb": CfpbSpider, "reddit": RedditSpider,
+    "trustpilot": TrustpilotSpider, "schema_org": SchemaOrgSpider,
+}
+_FEED_ROOT = re.compile(r"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+
+
+def _json_format(data: Any) -> tuple[str | None, str]:
+    if isinstance(data, list):
+        data = data[0] if data else {}
+    if not isinstance(data, dict):
+        return None, "the page is JSON, but not an object"
+    feed = data.get("feed")
+    if isinstance(feed, dict) and ("entry" in feed or "author" in feed):
+        return "appstore", "App Store customer-reviews feed"
+    if isinstance(data.get("hits"), dict) and "hits" in data["hits"]:
+        return "cfpb", "CFPB complaint search results"
+    inner = data.get("data")
+    if isinstance(inner, dict) and isinstance(inner.get("children"), list):
+        return "reddit", "Reddit listing"
+    keys = ", ".join(sorted(data)[:8])
+    return None, f"the page is JSON of an unknown shape (top-level keys: {keys})"
+
+
+def detect_format(text: str) -> tuple[str | None, str]:
+    """The story format of a page and a short description, or None and why no format fitted."""
+    head = text.lstrip()[:2048]
+    if not head:
+        return None, "the page is empty"
+    if head.startswith(("{", "[")):
+        try:
+            return _json_format(json.loads(text))
+        except json.JSONDecodeError:
+            return None, "the page looks like JSON but does not parse"
+    if _FEED_ROOT.search(head) and not re.search(r"<html[\s>]", head, re.IGNORECASE):
+        return "feed", "RSS/Atom feed"
+    props = next_data(text)
+    if props is not None and isinstance(props.get("reviews"), list):
+        return "trustpilot", "__NEXT_DATA__ reviews (Trustpilot-like)"
+    if jsonld_reviews(text, Counter()):
+        return "schema_org", "schema.org Reviews in JSON-LD"
+    if microdata_reviews(text):
+        return "schema_org", "schema.org Reviews in microdata"
+    if rdfa_reviews(text):
+        return "schema_org", "schema.org Reviews in RDFa"
+    return None, ("no stories in a known format (looked for RSS/Atom, App Store, CFPB and Reddit "
+                  "JSON, __NEXT_DATA__ reviews, schema.org Reviews in JSON-LD, microdata, RDFa)")
+
+
+def advertised_feed(text: str, url: str) -> str | None:
+    """The absolute URL of the RSS/Atom feed an HTML page advertises (`<link rel="alternate">`)."""
+    if not text.lstrip().startswith("<"):
+        return None
+    href = Selector(text=text, type="html").xpath(
+        '//link[contains(concat(" ", normalize-space(@rel), " "), " alternate ")]'
+        '[@type="application/rss+xml" or @type="application/atom+xml"]/@href').get()
+    return urljoin(url, href.strip()) if href else None
+
+
+class AutoSpider(StorySpider):
+    """Crawls one URL in whatever story format its first page turns out to have."""
+
+    name = "auto"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.detected: str | None = None
+
+    def parse_page(
+        self, text: str, url: str, errors: Counter
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        if self.detected is None:
+            detected, why = detect_format(text)
+            feed = advertised_feed(text, url) if detected is None else None
+            if feed is not None and self.pages_requested == 1:
+                self.logger.info("%s: %s; following its advertised feed %s", url, why, feed)
+                return [], feed
+            if detected is None:
+                errors["unknown_format"] += 1
+                self.crawler.stats.set_value(UNKNOWN_STAT, why)
+                self.logger.warning("%s: %s", url, why)
+                return [], None
+            self.detected = detected
+            self.crawler.stats.set_value(DETECTED_STAT, detected)
+            self.logger.info("%s: detected %s", url, why)
+        return SPIDERS[self.detected].parse_page(self, text, url, errors)  # type: ignore[arg-type]
