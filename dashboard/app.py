@@ -3,7 +3,8 @@
 Run it with `storywatch dashboard --workdir DIR` or
 `streamlit run dashboard/app.py -- --workdir DIR`. The workdir comes from that flag, else from
 STORYWATCH_WORKDIR, else ./storywatch-data; it is read here once and handed to the pages through
-the session. Pages only call warehouse named queries, and show story text only as plain text.
+the session; each page draws the sidebar's global filters (dashboard/filters.py).
+Pages only call warehouse named queries, and show story text only as plain text.
 """
 from __future__ import annotations
 
@@ -29,11 +30,14 @@ def workdir_from(argv: list[str], environ: dict[str, str]) -> Path:
 
 
 st.set_page_config(page_title="storywatch", layout="wide")
-st.session_state[WORKDIR_KEY] = str(workdir_from(sys.argv[1:], dict(os.environ)))
+workdir = workdir_from(sys.argv[1:], dict(os.environ))
+st.session_state[WORKDIR_KEY] = str(workdir)
+st.sidebar.text(f"Warehouse: {workdir}")
 navigation = st.navigation([
     st.Page(PAGES / "overview.py", title="Overview", default=True),
-    st.Page(PAGES / "causes.py", title="Causes"),
+    st.Page(PAGES / "competitors.py", title="Competitors"),
+    st.Page(PAGES / "causes.py", title="Causes & owners"),
     st.Page(PAGES / "stories.py", title="Stories"),
+    st.Page(PAGES / "sources.py", title="Sources"),
 ])
-st.sidebar.text(f"Warehouse: {st.session_state[WORKDIR_KEY]}")
 navigation.run()

@@ -38,7 +38,7 @@ def _write_config(workdir: Path, base_sources: list) -> Path:
 
 
 def run_demo(
-    workdir: Path, *, export_formats: tuple[str, ...] = ("html", "csv", "xlsx"),
+    workdir: Path, *, export_formats: tuple[str, ...] = ("html", "pdf", "xlsx", "csv"),
     progress: bool = False, echo: Callable[[str], None] = print, tagger=None,
 ) -> DemoResult:
     """Crawl the demo site into `workdir`, load, tag and export; return what was made."""

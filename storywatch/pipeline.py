@@ -16,6 +16,7 @@ from warehouse import connect
 from warehouse.crawl_log import CrawlRun, record_crawl_runs
 from warehouse.known_stories import known_story_keys, loaded_landing_files
 from warehouse.loader import LANDING_DIR, LoadReport, load_landing
+from warehouse.report_rollups import refresh_rollups
 from warehouse.tags import pending_stories, save_tags
 
 TAG_BATCH = 128
@@ -110,7 +111,10 @@ def load(settings: Settings) -> LoadReport:
     """Load every new landing file into the warehouse."""
     con = connect(settings.workdir)
     try:
-        return load_landing(con, settings.workdir)
+        report = load_landing(con, settings.workdir)
+        if report.inserted or report.updated:
+            refresh_rollups(con)
+        return report
     finally:
         con.close()
 
@@ -141,4 +145,10 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
         finally:
             con.close()
     bar.close()
+    if pending:
+        con = connect(settings.workdir)
+        try:
+            refresh_rollups(con)
+        finally:
+            con.close()
     return TagReport(tagger.model_version, len(pending), time.perf_counter() - started)

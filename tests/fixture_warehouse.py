@@ -5,7 +5,10 @@ Three brands (Northwind ours; Brightmart and HomeHaven competitors) over twelve 
 weekly numbers can be worked out by eye. Negative stories cycle through NEGATIVE_CAUSES, positive
 ones through POSITIVE_CAUSES, per brand. Some stories carry hostile text (script tags, an onerror
 image, Markdown images, javascript: links, a spreadsheet formula) to prove that story text is
-never rendered as markup. One Northwind story is left untagged, and an older model version
+never rendered as markup. HomeHaven's stories come from `trustpilot`, the others from
+`schema_org`; every fifth story has a company reply (one of them hostile), and helpful votes
+make three stories the most worth reading. Two crawl runs are logged, one with errors. One
+Northwind story is left untagged, and an older model version
 tagged everything positive, so queries must read only the current model's tags. Stories go in
 through the real loader and tags through the real tag storage.
 """
@@ -53,6 +56,10 @@ HOSTILE = {
 }
 HOSTILE_TEXTS = tuple(HOSTILE.values())
 UNTAGGED_KEY = "fixture:northwind-untagged"
+# The stories most worth reading, most helpful votes first.
+HELPFUL = {"fixture:homehaven-3": 40, "fixture:northwind-5": 25, "fixture:brightmart-7": 12}
+HOSTILE_REPLY = "<img src=x onerror=alert('reply')> Sorry!"
+CRAWL_ERRORS = 3
 
 
 @dataclass
@@ -86,7 +93,7 @@ def _story(brand: str, number: int, week: int, day: int, code: str, counter: int
     slug = brand.lower()
     record = {
         "story_key": f"fixture:{slug}-{number}",
-        "source": "schema_org",
+        "source": "trustpilot" if brand == "HomeHaven" else "schema_org",
         "source_url": f"https://reviews.example/{slug}",
         "story_url": f"https://reviews.example/{slug}/{number}",
         "external_id": f"{slug}-{number}",
@@ -102,6 +109,10 @@ def _story(brand: str, number: int, week: int, day: int, code: str, counter: int
         "language": "en",
         "labels": [],
         "raw": {"n": number},
+        "helpful_votes": HELPFUL.get(f"fixture:{slug}-{number}"),
+        "company_reply": (None if number % 5 else
+                          HOSTILE_REPLY if (brand, number) == ("Northwind", 5)
+                          else f"Thank you for telling us, customer {number}."),
     }
     if hostile and "javascript:" in hostile:
         record["story_url"] = "javascript:alert(1)"
@@ -159,6 +170,14 @@ def build_fixture_warehouse(workdir: Path) -> list[FixtureStory]:
         save_tags(con, CURRENT_MODEL, [
             (s.record["story_key"], text_hash(s.record["body"]), _tags(s)) for s in tagged
         ])
+        con.executemany(
+            "INSERT INTO crawl_runs (run_id, source, brand, url, started_at, finished_at, "
+            "stories_found, errors, error_reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [("run-1", "schema_org", "Northwind", "https://reviews.example/northwind",
+              "2025-04-01 00:00:00", "2025-04-01 00:01:00", 27, 0, "{}"),
+             ("run-2", "trustpilot", "HomeHaven", "https://reviews.example/homehaven",
+              "2025-04-01 00:00:00", "2025-04-01 00:02:00", 17, CRAWL_ERRORS,
+              f'{{"http_500": {CRAWL_ERRORS}}}')])
     finally:
         con.close()
     return found

@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # (url path, heading, an element that shows the page's data has arrived)
 PAGES = [
     ("", "Overview", "stMetric"),
-    ("causes", "Causes", "stDataFrame"),
+    ("competitors", "Competitors", "stDataFrame"),
+    ("causes", "Causes & owners", "stDataFrame"),
     ("stories", "Stories", "stDataFrame"),
+    ("sources", "Sources", "stDataFrame"),
 ]
 
 pytestmark = pytest.mark.skipif(
@@ -115,7 +117,7 @@ def test_page_renders_without_exception(dashboard_url, browser, tmp_path, path, 
     wait.until(seen.presence_of_element_located(
         (By.CSS_SELECTOR, f'[data-testid="{data_testid}"]')))
     time.sleep(1.5)  # let charts and the table finish drawing before the screenshot
-    browser.save_screenshot(str(tmp_path / f"{heading.lower()}.png"))
+    browser.save_screenshot(str(tmp_path / f"{path or 'overview'}.png"))
     exceptions = browser.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')
     assert not exceptions, exceptions[0].text
     assert "Traceback" not in browser.find_element(By.TAG_NAME, "body").text
@@ -123,3 +125,6 @@ def test_page_renders_without_exception(dashboard_url, browser, tmp_path, path, 
     assert not browser.find_elements(By.XPATH, "//script[contains(., \"alert('x')\")]")
     assert not browser.find_elements(By.CSS_SELECTOR, 'img[src="x"], a[href^="javascript:"]')
     assert not browser.find_elements(By.CSS_SELECTOR, 'img[src*="evil.example"]')
+    # The sidebar's global filters are on every page but Sources.
+    sidebar = browser.find_element(By.CSS_SELECTOR, '[data-testid="stSidebar"]').text
+    assert ("Filters" in sidebar) == (path != "sources")

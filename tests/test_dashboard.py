@@ -1,19 +1,33 @@
-"""The dashboard pages in Streamlit's AppTest, on the fixture warehouse and on empty workdirs."""
+"""The dashboard pages in Streamlit's AppTest, on the fixture warehouse and on empty workdirs.
+
+Each page is checked with the sidebar's global filters exercised (a brand filter changes the
+numbers as expected), the hostile story texts shown only as plain text, and its empty state.
+"""
 from __future__ import annotations
 
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.fixture_warehouse import HOSTILE_TEXTS, build_fixture_warehouse
-from warehouse import connect
+import dashboard.data
+from tests.fixture_warehouse import (
+    CRAWL_ERRORS,
+    HOSTILE_REPLY,
+    HOSTILE_TEXTS,
+    build_fixture_warehouse,
+)
+from warehouse import connect, database_path
 from warehouse.loader import upsert_stories
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGES = ("pages/overview.py", "pages/causes.py", "pages/stories.py")
+PAGES = ("pages/overview.py", "pages/competitors.py", "pages/causes.py", "pages/stories.py",
+         "pages/sources.py")
 # Element types that show text as plain text; everything else might render Markdown or HTML.
-PLAIN = {"dataframe", "text", "code"}
+PLAIN = {"dataframe", "text", "code", "arrow_data_frame"}
 MARKERS = ("<script", "onerror", "evil.example", "javascript:")
 
 
@@ -49,53 +63,117 @@ def assert_no_markup_holds_story_text(app: AppTest) -> None:
             assert marker not in shown, f"story text inside a {element.type} element"
 
 
-def test_overview_shows_net_scores(monkeypatch, fixture_workdir):
+def table(app: AppTest, *columns: str):
+    """The first table whose columns start with `columns` (None when the page drew none)."""
+    found = [frame.value for frame in app.dataframe
+             if tuple(frame.value.columns[:len(columns)]) == columns]
+    return found[0] if found else None
+
+
+def texts(app: AppTest) -> str:
+    return "\n".join(text.value for text in app.text)
+
+
+def test_overview_shows_net_scores_changes_and_top_stories(monkeypatch, fixture_workdir):
     app = open_app(monkeypatch, fixture_workdir)
     assert app.title[0].value == "Overview"
-    metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics == {"Northwind (ours)": "+0.0", "Brightmart (competitor)": "+16.7",
-                       "HomeHaven (competitor)": "-17.6"}
-    weekly = app.dataframe[0].value
-    assert len(weekly) == 36
-    app.multiselect(key="overview_brands").set_value(["Northwind"]).run()
+    metrics = {metric.label: (metric.value, metric.delta) for metric in app.metric}
+    # Latest week against the week before: Northwind "pn" -> "ppn", Brightmart "nn" -> "p".
+    assert metrics == {"Northwind (ours)": ("+0.0", "+33.3 this week"),
+                       "Brightmart (competitor)": ("+16.7", "+200.0 this week"),
+                       "HomeHaven (competitor)": ("-17.6", "+0.0 this week")}
+    assert len(app.dataframe[0].value) == 36
+    shown = texts(app)
+    assert all(f"Story {n} of {brand}." in shown
+               for n, brand in ((3, "HomeHaven"), (5, "Northwind"), (7, "Brightmart")))
+    assert shown.index("Story 3 of HomeHaven") < shown.index("Story 5 of Northwind")
+    assert f"Company reply: {HOSTILE_REPLY}" in shown
+    labels = [button.label for button in app.get("download_button")]
+    assert {"Download CSV", "Download chart (PNG)", "Download report (HTML)",
+            "Download report (PDF)"} <= set(labels)
+    assert_no_markup_holds_story_text(app)
+
+
+def test_sidebar_filters_change_the_numbers_and_follow_the_user(monkeypatch, fixture_workdir):
+    app = open_app(monkeypatch, fixture_workdir)
+    app.multiselect(key="filter_brands").set_value(["Northwind"]).run()
     assert [metric.label for metric in app.metric] == ["Northwind (ours)"]
     weekly = app.dataframe[0].value
     assert len(weekly) == 12 and weekly["net_story_score"].min() == -100.0
-    assert len(app.get("vega_lite_chart")) == 2
+    app.date_input(key="filter_dates").set_value((date(2025, 3, 3), date(2025, 3, 16))).run()
+    assert list(app.dataframe[0].value["stories"]) == [3, 2]  # weeks "nnn" and "pp"
+    assert app.metric[0].value == "-20.0"
+    app.switch_page("pages/stories.py").run()
+    stories = app.dataframe[0].value
+    assert set(stories["brand"]) == {"Northwind"} and len(stories) == 5
+    app.multiselect(key="filter_brands").set_value([])
+    app.date_input(key="filter_dates").set_value((date(2025, 1, 6), date(2025, 3, 30)))
+    app.multiselect(key="filter_sources").set_value(["trustpilot"]).run()
+    assert set(app.dataframe[0].value["brand"]) == {"HomeHaven"}
+    app.multiselect(key="filter_sources").set_value([])
+    app.multiselect(key="filter_causes").set_value(["refunds"]).run()
+    assert len(app.dataframe[0].value) == 8
+    assert all("refunds" in causes for causes in app.dataframe[0].value["causes"])
+
+
+def test_competitors_gap_table_and_stories_behind_a_cell(monkeypatch, fixture_workdir):
+    app = open_app(monkeypatch, fixture_workdir, "pages/competitors.py")
+    assert app.title[0].value == "Competitors"
+    gap = app.dataframe[0].value.set_index(["cause", "competitor"])
+    assert gap.loc[("staff attitude", "Brightmart"), ["our_net_score", "competitor_net_score",
+                                                       "gap"]].tolist() == [14.3, 60.0, -45.7]
+    assert len(app.get("vega_lite_chart")) == 1
+    app.selectbox(key="competitors_cause").set_value("refunds")
+    app.selectbox(key="competitors_brand").set_value("HomeHaven").run()
+    behind = app.dataframe[1].value
+    assert set(behind["brand"]) == {"Northwind", "HomeHaven"} and len(behind) == 6
+    assert all(causes == "refunds" for causes in behind["causes"])
+    app.multiselect(key="filter_brands").set_value(["Northwind", "Brightmart"]).run()
+    assert set(app.dataframe[0].value["competitor"]) == {"Brightmart"}
     assert_no_markup_holds_story_text(app)
 
 
-def test_causes_compares_brands_by_owner(monkeypatch, fixture_workdir):
+def test_causes_by_owner_movers_and_trend(monkeypatch, fixture_workdir):
     app = open_app(monkeypatch, fixture_workdir, "pages/causes.py")
-    assert app.title[0].value == "Causes"
-    counts = app.dataframe[0].value.set_index(["brand", "cause"])
+    assert app.title[0].value == "Causes & owners"
+    owners = table(app, "owner", "side").set_index(["owner", "side"])
+    assert owners.loc[("Sales", "ours"), ["negative", "net_story_score"]].tolist() == [3, -100.0]
+    assert table(app, "cause", "owner", "stories", "net_stories").set_index("cause").loc[
+        "staff attitude", "moved"] == -2
+    app.radio(key="causes_movers_period").set_value("month").run()
+    assert table(app, "cause", "owner", "stories", "net_stories").set_index("cause").loc[
+        "staff attitude", "moved"] == -3
+    assert table(app, "week", "cause")["stories"].sum() == 24  # ours: 12 + 12 with a cause
+    counts = table(app, "brand", "side", "cause").set_index(["brand", "cause"])
     assert counts.loc[("Northwind", "refunds"), "negative"] == 3
     assert counts.loc[("HomeHaven", "refunds"), "negative_share"] == 17.6
-    assert counts.loc[("Brightmart", "refunds"), "side"] == "competitor"
     app.selectbox(key="causes_owner").set_value("Sales").run()
-    assert set(app.dataframe[0].value["owner"]) == {"Sales"}
-    app.multiselect(key="causes_brands").set_value(["Northwind"]).run()
-    assert list(app.dataframe[0].value["negative"]) == [3]
+    assert set(table(app, "brand", "side", "cause")["owner"]) == {"Sales"}
+    app.multiselect(key="filter_brands").set_value(["HomeHaven"]).run()
+    owners = table(app, "owner", "side")
+    assert set(owners["side"]) == {"competitor"} and owners["stories"].sum() == 15
+    assert list(table(app, "brand", "side", "cause")["negative"]) == [2]
+    assert table(app, "cause", "owner", "stories", "net_stories") is None
+    assert any("our brands" in info.value for info in app.info)
     assert_no_markup_holds_story_text(app)
 
 
-def test_stories_filters_and_shows_hostile_text_only_as_text(monkeypatch, fixture_workdir):
+def test_stories_show_hostile_text_only_as_text(monkeypatch, fixture_workdir):
     app = open_app(monkeypatch, fixture_workdir, "pages/stories.py")
     table = app.dataframe[0].value
     assert len(table) == 62
     shown = " ".join(table["body"]) + " ".join(table["evidence"].dropna())
     assert all(text in shown for text in HOSTILE_TEXTS)
+    assert HOSTILE_REPLY in set(table["company_reply"])
     assert_no_markup_holds_story_text(app)
-    app.selectbox(key="stories_brand").set_value("Northwind")
-    app.selectbox(key="stories_cause").set_value("refunds").run()
-    table = app.dataframe[0].value
-    assert len(table) == 3 and set(table["sentiment"]) == {"negative"}
-    assert all("refund" in evidence for evidence in table["evidence"])
-    app.selectbox(key="stories_brand").set_value("All")
-    app.selectbox(key="stories_cause").set_value("All")
+    app.selectbox(key="stories_sentiment").set_value("negative")
     app.text_input(key="stories_search").input("script>").run()
+    assert not app.dataframe  # the script story is positive
+    app.selectbox(key="stories_sentiment").set_value("All").run()
     assert len(app.dataframe[0].value) == 1
-    assert any(HOSTILE_TEXTS[0] in text.value for text in app.text)
+    assert HOSTILE_TEXTS[0] in texts(app)
+    sentences = app.dataframe[1].value
+    assert list(sentences["evidence_for"]) == ["staff attitude"]
     assert_no_markup_holds_story_text(app)
 
 
@@ -104,6 +182,32 @@ def test_stories_with_no_match_says_so(monkeypatch, fixture_workdir):
     app.text_input(key="stories_search").input("no story says this").run()
     assert not app.exception and not app.dataframe
     assert "No stories match" in app.info[0].value
+
+
+def test_sources_show_the_broken_spider(monkeypatch, fixture_workdir):
+    app = open_app(monkeypatch, fixture_workdir, "pages/sources.py")
+    assert f"{CRAWL_ERRORS} errors in the last crawl" in app.warning[0].value
+    health = app.dataframe[0].value
+    assert health["stories_stored"].sum() == 62 and health.iloc[0]["brand"] == "HomeHaven"
+
+
+def test_busy_warehouse_shows_the_last_data(monkeypatch, fixture_workdir):
+    app = open_app(monkeypatch, fixture_workdir)
+    monkeypatch.setattr(dashboard.data, "LOCK_WAIT_SECONDS", 0.1)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", ("import duckdb, time; "
+                                f"con = duckdb.connect({str(database_path(fixture_workdir))!r}); "
+                                "print('locked', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "locked"
+        dashboard.data.query.clear()
+        app.run()
+        assert not app.exception and len(app.metric) == 3
+        assert any("busy" in caption.value for caption in app.caption)
+    finally:
+        writer.kill()
+        writer.wait()
 
 
 @pytest.mark.parametrize("page", [None, *PAGES])
@@ -116,9 +220,12 @@ def test_empty_and_untagged_warehouse_tell_what_to_run(monkeypatch, tmp_path):
     connect(tmp_path).close()
     app = open_app(monkeypatch, tmp_path, "pages/causes.py")
     assert "storywatch crawl" in app.info[0].value
+    app = open_app(monkeypatch, tmp_path, "pages/sources.py")
+    assert "storywatch crawl" in app.info[0].value
     con = connect(tmp_path)
     upsert_stories(con, [{"story_key": "t:1", "source": "t", "brand": "Northwind",
                           "body": "Fine.", "published_at": "2025-01-06T00:00:00Z"}])
     con.close()
-    app = open_app(monkeypatch, tmp_path, "pages/stories.py")
-    assert "storywatch tag" in app.info[0].value
+    for page in PAGES[:4]:
+        app = open_app(monkeypatch, tmp_path, page)
+        assert "storywatch tag" in app.info[0].value

@@ -41,7 +41,7 @@ def test_demo_headless_exits_zero_and_says_where(demo_run):
     assert f"DuckDB file: {(workdir / 'storywatch.duckdb').resolve()}" in result.output
     exports = [line.split(": ", 1)[1] for line in result.output.splitlines()
                if line.startswith("Export: ")]
-    assert {Path(p).suffix for p in exports} == {".html", ".csv", ".xlsx"}
+    assert {Path(p).suffix for p in exports} == {".html", ".pdf", ".csv", ".xlsx"}
     assert all(Path(p).stat().st_size > 0 for p in exports)
 
 

@@ -14,7 +14,9 @@ from tests.fixture_warehouse import (
     UNTAGGED_KEY,
     build_fixture_warehouse,
 )
-from warehouse import connect_read_only, queries
+from warehouse import connect, connect_read_only, queries, report_queries
+from warehouse.loader import upsert_stories
+from warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +97,7 @@ def test_brand_net_score_over_the_period(con):
 
 def test_cause_counts_follow_the_current_model(fixture):
     con, stories = fixture
-    counts = queries.cause_counts(con)
+    counts = report_queries.cause_counts(con)
     assert "old cause" not in set(counts["cause"])
     expected = Counter()
     for story in stories:
@@ -110,7 +112,7 @@ def test_cause_counts_follow_the_current_model(fixture):
 
 
 def test_cause_counts_filter_by_brand_and_owner(con):
-    sales = queries.cause_counts(con, brands=["HomeHaven"], owner="Sales")
+    sales = report_queries.cause_counts(con, brands=["HomeHaven"], owner="Sales")
     assert set(sales["brand"]) == {"HomeHaven"} and set(sales["owner"]) == {"Sales"}
     assert queries.causes(con).set_index("cause").loc["refunds", "owner"] == "Operations"
 
@@ -149,3 +151,128 @@ def test_strongest_stories_quote_each_side(con):
     assert northwind.loc["negative", "sentiment_score"] == -0.75
     assert northwind.loc["positive", "sentiment_score"] == 0.95
     assert northwind.loc["positive", "body"].startswith("<script>")
+
+
+def test_filters_by_source_and_cause(fixture):
+    con, stories = fixture
+    trustpilot = queries.brand_net_score(con, sources=["trustpilot"])
+    assert list(trustpilot["brand"]) == ["HomeHaven"]
+    refunds = {s.record["story_key"] for s in stories if s.causes and s.causes[0][0] == "refunds"}
+    found = queries.stories(con, causes=["refunds"])
+    assert set(found["story_key"]) == refunds
+    weekly = queries.weekly_net_score(con, causes=["refunds"])
+    assert weekly["stories"].sum() == len(refunds) and set(weekly["net_story_score"]) == {-100}
+
+
+def net(sentiments: list[str]) -> float:
+    return round(100 * (sentiments.count("positive") - sentiments.count("negative"))
+                 / len(sentiments), 1)
+
+
+def test_competitor_gap_matches_the_fixture_spec_and_the_view(fixture):
+    con, stories = fixture
+    by = {}
+    for story in stories:
+        for cause, _, _ in story.causes:
+            side = story.record["brand"] if story.record["is_competitor"] else "ours"
+            by.setdefault((cause, side), []).append(story.sentiment)
+    gap = report_queries.competitor_gap(con)
+    assert len(gap) == 10
+    for row in gap.itertuples():
+        ours, theirs = net(by[(row.cause, "ours")]), net(by[(row.cause, row.competitor)])
+        assert (row.our_net_score, row.competitor_net_score) == (ours, theirs)
+        assert row.gap == pytest.approx(ours - theirs)
+    view = con.execute("SELECT * FROM competitor_gap ORDER BY cause, competitor").df()
+    pd.testing.assert_frame_equal(gap, view, check_dtype=False)
+    only_homehaven = report_queries.competitor_gap(con, brands=["Northwind", "HomeHaven"])
+    assert set(only_homehaven["competitor"]) == {"HomeHaven"}
+
+
+def test_owner_scores_and_cause_trend(fixture):
+    con, stories = fixture
+    owners = report_queries.owner_scores(con).set_index(["owner", "side"])
+    ours = [s for s in stories if s.sentiment and not s.record["is_competitor"]]
+    operations = [s for s in ours if s.causes and s.causes[0][1] == "Operations"]
+    row = owners.loc[("Operations", "ours")]
+    assert row["stories"] == len(operations)
+    assert row["negative_share"] == round(
+        100 * sum(s.sentiment == "negative" for s in operations) / len(ours), 1)
+    trend = report_queries.cause_trend(con)
+    assert trend["stories"].sum() == sum(len(s.causes) for s in ours)
+
+
+def test_brand_change_and_movers_compare_with_the_period_before(con):
+    week = report_queries.period_ending("week", date(2025, 3, 27))
+    assert (week.start, week.previous_start, week.label) == (
+        date(2025, 3, 24), date(2025, 3, 17), "week of 2025-03-24")
+    change = report_queries.brand_change(con, week).set_index("brand")
+    # Northwind: week 10 "pn" (0.0), week 11 "ppn" (+33.3).
+    assert change.loc["Northwind", ["net_story_score", "previous_net_score", "change"]].tolist() \
+        == [33.3, 0.0, 33.3]
+    movers = report_queries.cause_movers(con, week)
+    assert movers["moved"].abs().is_monotonic_decreasing
+    staff = movers.set_index("cause").loc["staff attitude"]
+    assert staff[["stories", "net_stories", "previous_net_stories", "moved"]].tolist() \
+        == [1, -1, 1, -2]
+    quotes = report_queries.mover_stories(con, week, list(movers["cause"]))
+    assert set(quotes["brand"]) == {"Northwind"} and quotes.groupby("cause").size().max() <= 3
+    month = report_queries.period_ending("month", date(2025, 3, 1))
+    assert (month.start, month.until, month.previous_start, month.label) == (
+        date(2025, 3, 1), date(2025, 4, 1), date(2025, 2, 1), "March 2025")
+
+
+def test_top_stories_and_source_health(con):
+    top = queries.top_stories(con)
+    assert list(top["story_key"]) == ["fixture:homehaven-3", "fixture:northwind-5",
+                                      "fixture:brightmart-7"]
+    assert list(queries.top_stories(con, brands=["Northwind"], limit=1)["helpful_votes"]) == [25]
+    five = queries.top_stories(con, limit=5)  # more than have votes: the longest come next
+    assert list(five["story_key"][:3]) == list(top["story_key"])
+    assert five["body"].str.len().iloc[3] >= five["body"].str.len().iloc[4]
+    health = queries.source_health(con).set_index(["source", "brand"])
+    assert health.loc[("trustpilot", "HomeHaven"), "errors_last_crawl"] == 3
+    assert health.loc[("schema_org", "Brightmart"), "crawls"] == 0
+    assert health["stories_stored"].sum() == 62
+
+
+def every_answer(con) -> dict[str, pd.DataFrame]:
+    week = report_queries.period_ending("week", date(2025, 3, 24))
+    return {
+        "weekly": queries.weekly_net_score(con), "brands": queries.brand_net_score(con),
+        "stories": queries.stories(con), "refunds": queries.stories(con, cause="refunds"),
+        "top": queries.top_stories(con), "causes": queries.causes(con),
+        "gap": report_queries.competitor_gap(con), "owners": report_queries.owner_scores(con),
+        "trend": report_queries.cause_trend(con), "counts": report_queries.cause_counts(con),
+        "movers": report_queries.cause_movers(con, week),
+        "change": report_queries.brand_change(con, week),
+    }
+
+
+def test_rollups_give_the_same_answers_and_are_dropped_when_stale(tmp_path):
+    build_fixture_warehouse(tmp_path)
+    con = connect(tmp_path)
+    try:
+        from_views = every_answer(con)
+        assert relation_names(con)["story_facts"] == "story_facts"
+        refresh_rollups(con)
+        assert rollups_current(con) and relation_names(con)["story_facts"] == "rollup_story_facts"
+        for name, answer in every_answer(con).items():
+            pd.testing.assert_frame_equal(answer, from_views[name], obj=name)
+        upsert_stories(con, [{"story_key": "t:new", "source": "t", "brand": "Northwind",
+                              "body": "New.", "published_at": "2025-03-25T00:00:00Z"}])
+        assert not rollups_current(con)
+        assert "t:new" in set(queries.stories(con)["story_key"])
+    finally:
+        con.close()
+
+
+def test_dashboard_start_refreshes_stale_rollups(tmp_path):
+    from storywatch.dashboard_server import prepare_rollups
+
+    assert prepare_rollups(tmp_path / "nothing") is False
+    build_fixture_warehouse(tmp_path)
+    assert prepare_rollups(tmp_path) is True
+    assert prepare_rollups(tmp_path) is False  # already current
+    con = connect_read_only(tmp_path)
+    assert rollups_current(con)
+    con.close()

@@ -1,139 +1,52 @@
-"""The weekly story-trend report for execs, as self-contained HTML, CSV and XLSX files.
+"""The story-trend report for execs, written as HTML, PDF, XLSX and CSV files.
 
-Every number comes from the named queries in `warehouse.queries`, so the report, the dashboard and
-the docs agree. Story text is untrusted: in HTML it is escaped and links are kept only when they
-are http(s); in XLSX it is stored as text, never as a formula. File names carry the brand and the
-period (first and last week), so reports from different weeks sit side by side.
+Every number comes from the named queries (via `warehouse.report_data`), so the report, the
+dashboard and the docs agree. Story text is untrusted: in HTML it is escaped and links are kept
+only when they are http(s); in XLSX it is stored as text, never as a formula. File names carry
+the brand and the period (`story-trends_northwind_week_2025-03-24.pdf`), so reports from
+different periods sit side by side. `export_since_last` writes every complete period since the
+last one it wrote, for a weekly cron job.
 """
 from __future__ import annotations
 
-import csv
-import html
+import json
 import re
-from datetime import UTC, date, datetime
-from importlib import resources
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from string import Template
 
 import duckdb
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from warehouse import queries
-from warehouse.db import WarehouseError
+from warehouse import report_queries
+from warehouse.report_charts import movers_figure, movers_png, trend_figure, trend_png, write_pdf
+from warehouse.report_data import (
+    ExportError,
+    ReportData,
+    gather_report,
+    headline_sentences,
+    score,
+)
+from warehouse.report_html import render_html
+from warehouse.report_queries import PeriodKind
 
-FORMATS = ("html", "csv", "xlsx")
-QUOTE_CHARS = 400
-TOP_CAUSES = 3
+FORMATS = ("html", "pdf", "xlsx", "csv")
+MARKER = ".storywatch-last-export.json"
+MAX_CATCH_UP = 12
 
-
-class ExportError(WarehouseError):
-    """The report cannot be written as asked; the message says what to change."""
+__all__ = ["FORMATS", "ExportError", "check_formats", "export_report", "export_since_last",
+           "report_stem", "write_report"]
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "brand"
 
 
-def _score(value: float) -> str:
-    return f"{value:+.1f}"
-
-
-def _net_cell(value: float) -> str:
-    css = "neg" if value < 0 else "pos" if value > 0 else ""
-    return f'<span class="{css}">{_score(value)}</span>'
-
-
-def _table(
-    headers: list[str], rows: list[list[str]], numbers_from: int,
-    row_classes: list[str] | None = None,
-) -> str:
-    """An HTML table from cells that are already escaped; columns from `numbers_from` on are
-    numbers, aligned right."""
-    def align(index: int) -> str:
-        return ' class="num"' if index >= numbers_from else ""
-
-    head = "".join(f"<th{align(i)}>{html.escape(name)}</th>" for i, name in enumerate(headers))
-    body = "".join(
-        f'<tr class="{row_classes[r] if row_classes else ""}">'
-        + "".join(f"<td{align(i)}>{cell}</td>" for i, cell in enumerate(row)) + "</tr>"
-        for r, row in enumerate(rows)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _headline(brand: str | None, scores: pd.DataFrame, weekly: pd.DataFrame) -> str:
-    focus = scores[scores["brand"] == brand] if brand else scores[~scores["is_competitor"]]
-    others = scores[~scores["brand"].isin(focus["brand"])]
-    parts = []
-    for row in focus.itertuples():
-        latest = weekly[weekly["brand"] == row.brand].tail(1)
-        last_week = (f"; latest week ({latest.iloc[0]['week']:%Y-%m-%d}) "
-                     f"{_score(latest.iloc[0]['net_story_score'])}" if len(latest) else "")
-        parts.append(
-            f"<strong>{html.escape(row.brand)}</strong>: net story score "
-            f"{_score(row.net_story_score)} over {row.stories} stories ({row.positive} positive, "
-            f"{row.negative} negative){last_week}."
-        )
-    if len(others):
-        compared = ", ".join(f"{html.escape(r.brand)} {_score(r.net_story_score)}"
-                             for r in others.itertuples())
-        parts.append(f"Compared with: {compared}.")
-    return " ".join(parts)
-
-
-def _weekly_pivot(weekly: pd.DataFrame, brand_order: list[str]) -> tuple[list[str], list[list]]:
-    cells = {(r.week, r.brand): f"{_net_cell(r.net_story_score)} ({r.stories})"
-             for r in weekly.itertuples()}
-    weeks = sorted(set(weekly["week"]))
-    rows = [[f"{week:%Y-%m-%d}", *(cells.get((week, b), "") for b in brand_order)]
-            for week in weeks]
-    return ["Week", *brand_order], rows
-
-
-def _quote(row) -> str:
-    text = row.body if len(row.body) <= QUOTE_CHARS else row.body[:QUOTE_CHARS].rstrip() + "…"
-    published = "undated" if pd.isna(row.published_at) else f"{row.published_at:%Y-%m-%d}"
-    source = f"{html.escape(row.brand)}, {published}, {row.sentiment}"
-    if isinstance(row.link, str):
-        source = f'<a href="{html.escape(row.link, quote=True)}">{source}</a>'
-    return f"<blockquote><p>{html.escape(text)}</p><p class=\"meta\">{source}</p></blockquote>"
-
-
-def _html(brand: str | None, period: tuple[date, date], data: dict[str, pd.DataFrame]) -> str:
-    scores, weekly, causes = data["brands"], data["weekly"], data["causes"]
-    order = list(scores["brand"])
-    brand_rows = [[html.escape(r.brand), "competitor" if r.is_competitor else "ours",
-                   str(r.stories), str(r.positive), str(r.negative),
-                   _net_cell(r.net_story_score)] for r in scores.itertuples()]
-    top = causes[causes["negative"] > 0].groupby("brand", sort=False).head(TOP_CAUSES)
-    cause_rows = [[html.escape(r.brand), html.escape(r.cause), html.escape(r.owner),
-                   str(r.negative), f"{r.negative_share:.1f}%"] for r in top.itertuples()]
-    title = (f"Story trends for {brand or 'all brands'}, "
-             f"weeks {period[0]:%Y-%m-%d} to {period[1]:%Y-%m-%d}")
-    template = Template((resources.files("warehouse") / "report_template.html").read_text("utf-8"))
-    return template.substitute(
-        title=html.escape(title),
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        stories=int(scores["stories"].sum()),
-        headline=_headline(brand, scores, weekly),
-        brand_table=_table(["Brand", "Side", "Stories", "Positive", "Negative", "Net score"],
-                           brand_rows, 2, ["" if c else "ours" for c in scores["is_competitor"]]),
-        weekly_table=_table(*_weekly_pivot(weekly, order), 1),
-        cause_table=_table(["Brand", "Cause", "Owner", "Negative stories", "Share of stories"],
-                           cause_rows, 3),
-        quotes="".join(_quote(r) for r in data["quotes"].itertuples()) or "<p>No quotes.</p>",
-    )
-
-
-def _csv(path: Path, weekly: pd.DataFrame) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(weekly.columns)
-        for row in weekly.itertuples(index=False):
-            writer.writerow([f"{v:%Y-%m-%d}" if isinstance(v, date) else v
-                             for v in row])
+def report_stem(data: ReportData) -> str:
+    """The file name without suffix: brand and period."""
+    who = _slug(data.brand) if data.brand else "our-brands"
+    return f"story-trends_{who}_{data.period.slug}"
 
 
 def _cell(value: object) -> object:
@@ -144,6 +57,11 @@ def _cell(value: object) -> object:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return value.item() if hasattr(value, "item") else value
+
+
+def _sheets(data: ReportData) -> dict[str, pd.DataFrame]:
+    return {"Brands": data.brands, "Weekly": data.weekly, "Movers": data.movers,
+            "Quoted stories": data.quotes.drop(columns="story_key")}
 
 
 def _xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
@@ -161,50 +79,105 @@ def _xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     book.save(path)
 
 
-def export_report(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, formats: list[str], brand: str | None = None,
-) -> list[Path]:
-    """Write the story-trend report in each format; return the files written.
+def _pdf(path: Path, data: ReportData) -> None:
+    brand_lines = [("p", (f"{r.brand} ({'competitor' if r.is_competitor else 'ours'}): "
+                          f"{r.stories} stories, net story score {score(r.net_story_score)}, "
+                          f"previous {score(r.previous_net_score)}, change {score(r.change)}"))
+                   for r in data.brands.itertuples()]
+    mover_lines: list[tuple[str, str]] = []
+    for row in data.movers.itertuples():
+        mover_lines.append(("h", (f"{row.cause} ({row.owner}): moved {int(row.moved):+d} net "
+                                  f"stories; {row.stories} stories now, "
+                                  f"{row.previous_stories} before")))
+        for quote in data.quotes[data.quotes["cause"] == row.cause].itertuples():
+            link = quote.link if isinstance(quote.link, str) else "no link"
+            mover_lines.append(("p", (f"\u201c{quote.body[:300]}\u201d ({quote.brand}, "
+                                      f"{quote.sentiment}, {link})")))
+    pages = [[("h", "Headline"), *[("p", s) for s in headline_sentences(data)],
+              ("h", "Our brand against each competitor"), *brand_lines],
+             [("h", "The causes that moved most"), *mover_lines]]
+    write_pdf(path, data.title, pages, [trend_figure(data.weekly, "Net story score per week"),
+                                        movers_figure(data.movers, "Causes that moved most")])
 
-    `brand` is the brand the report is about (usually ours): it leads the headline and names the
-    files, and every other brand stays in the tables for comparison. None reports on all brands.
 
-    Example:
-        >>> export_report(con, Path("exports"), ["html", "xlsx"], brand="Northwind")
-        [PosixPath('exports/story-trends_northwind_2025-01-06_to_2025-03-24.html'), ...]
-    """
+def check_formats(formats: list[str]) -> None:
+    """Raise ExportError naming the valid formats unless every one of `formats` is known."""
     unknown = [name for name in formats if name not in FORMATS]
     if unknown or not formats:
         raise ExportError(f"Unknown report format {', '.join(unknown) or '(none given)'}: "
                           f"choose from {', '.join(FORMATS)}.")
-    known = set(queries.brands(con)["brand"])
-    if brand is not None and brand not in known:
-        raise ExportError(f"No stories for brand {brand!r}: choose one of "
-                          f"{', '.join(sorted(known)) or '(none yet)'}, or check storywatch.toml.")
-    period = queries.story_period(con)
-    if period is None:
-        raise ExportError("No tagged stories to report on yet: run `storywatch run` "
-                          "(crawl, load and tag) first.")
-    data = {
-        "brands": queries.brand_net_score(con),
-        "weekly": queries.weekly_net_score(con),
-        "causes": queries.cause_counts(con),
-        "quotes": queries.strongest_stories(con, per_brand=1),
-    }
+
+
+def write_report(data: ReportData, out_dir: Path, formats: list[str]) -> list[Path]:
+    """Write gathered report data in each format; return the files written."""
+    check_formats(formats)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = (f"story-trends_{_slug(brand) if brand else 'all-brands'}_"
-            f"{period[0]:%Y-%m-%d}_to_{period[1]:%Y-%m-%d}")
+    stem = report_stem(data)
     written = []
     for name in dict.fromkeys(formats):
+        if name == "csv":
+            for table, frame in (("brands", data.brands), ("weekly", data.weekly),
+                                 ("movers", data.movers)):
+                path = out_dir / f"{stem}_{table}.csv"
+                frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+                written.append(path)
+            continue
         path = out_dir / f"{stem}.{name}"
         if name == "html":
-            path.write_text(_html(brand, period, data), encoding="utf-8")
-        elif name == "csv":
-            _csv(path, data["weekly"])
+            html = render_html(data, trend_png(data.weekly, "Net story score per week"),
+                               movers_png(data.movers, "Causes that moved most"))
+            path.write_text(html, encoding="utf-8")
+        elif name == "pdf":
+            _pdf(path, data)
         else:
-            _xlsx(path, {"Net score per brand": data["brands"], "Weekly": data["weekly"],
-                         "Causes": data["causes"],
-                         "Quoted stories": data["quotes"].drop(columns="story_key")})
+            _xlsx(path, _sheets(data))
         written.append(path)
+    return written
+
+
+def export_report(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, formats: list[str], brand: str | None = None,
+    period: PeriodKind = "week", end: date | None = None,
+) -> list[Path]:
+    """Write the story-trend report for the week or month holding `end`; return the files.
+
+    Example:
+        >>> export_report(con, Path("exports"), ["html", "pdf"], brand="Northwind")
+        [PosixPath('exports/story-trends_northwind_week_2025-03-24.html'), ...]
+    """
+    check_formats(formats)
+    return write_report(gather_report(con, brand, period, end), out_dir, formats)
+
+
+def export_since_last(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, formats: list[str], brand: str | None = None,
+    period: PeriodKind = "week", today: date | None = None,
+) -> list[Path]:
+    """Write a report for each complete period not yet exported to `out_dir`, oldest first.
+
+    Which period was exported last is kept in `out_dir/.storywatch-last-export.json`; the first
+    run writes only the latest complete period. Running it again the same day writes nothing.
+    """
+    out_dir = Path(out_dir)
+    today = today or datetime.now(UTC).date()
+    marker = out_dir / MARKER
+    done = json.loads(marker.read_text("utf-8")) if marker.exists() else {}
+    key = f"{brand or ''}|{period}"
+    latest = report_queries.period_ending(period, today)
+    latest = report_queries.period_ending(period, latest.start - timedelta(days=1))
+    windows = [latest]
+    last = date.fromisoformat(done[key]) if key in done else None
+    while last is not None and len(windows) < MAX_CATCH_UP:
+        before = report_queries.period_ending(period, windows[0].start - timedelta(days=1))
+        if before.start <= last:
+            break
+        windows.insert(0, before)
+    windows = [w for w in windows if last is None or w.start > last]
+    written = []
+    for window in windows:
+        written += export_report(con, out_dir, formats, brand, period, window.start)
+        done[key] = window.start.isoformat()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        marker.write_text(json.dumps(done, indent=1), encoding="utf-8")
     return written

@@ -1,29 +1,43 @@
-"""Overview: the net story score per brand per week, and how many stories each week brought."""
+"""Overview: are we fostering positive or negative stories, against our competitors?
+
+Net story score per brand per week, story volume, each brand's change in the latest week, the
+three stories most worth reading, and the exec report as a download.
+"""
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
-from dashboard.data import current_workdir, fetch, has_tagged_stories
+from dashboard.data import current_workdir, fetch, has_tagged_stories, report_files, show_table
+from dashboard.filters import sidebar_filters
+from dashboard.story_view import show_story
+from warehouse.report_charts import trend_png
 
 st.title("Overview")
-st.caption("Net story score = 100 × (positive − negative) / tagged stories, per brand per week.")
+st.caption("Net story score = 100 × (positive − negative) / tagged stories, from −100 to +100.")
+
+
+def week_change(weekly: pd.DataFrame, brand: str) -> float | None:
+    """The brand's score in its latest week minus the week before (None with one week)."""
+    scores = weekly.loc[weekly["brand"] == brand, "net_story_score"]
+    return None if len(scores) < 2 else round(scores.iloc[-1] - scores.iloc[-2], 1)
+
 
 workdir = current_workdir()
 if workdir is not None and has_tagged_stories(workdir):
-    known = fetch(workdir, "brands")
-    chosen = st.multiselect(
-        "Brands", list(known["brand"]) if known is not None else [], key="overview_brands",
-        placeholder="All brands",
-    )
-    brands = tuple(chosen) or None
-    headline = fetch(workdir, "brand_net_score", brands=brands)
-    weekly = fetch(workdir, "weekly_net_score", brands=brands)
-    if headline is not None and weekly is not None:
+    filters = sidebar_filters(workdir)
+    headline = fetch(workdir, "brand_net_score", **filters)
+    weekly = fetch(workdir, "weekly_net_score", **filters)
+    if headline is not None and headline.empty:
+        st.info("No tagged stories match the sidebar's filters: widen the dates or clear a filter.")
+    elif headline is not None and weekly is not None:
         columns = st.columns(max(len(headline), 1))
         for column, row in zip(columns, headline.itertuples(), strict=False):
             side = "competitor" if row.is_competitor else "ours"
+            change = week_change(weekly, row.brand)
             column.metric(f"{row.brand} ({side})", f"{row.net_story_score:+.1f}",
+                          delta=None if change is None else f"{change:+.1f} this week",
                           help=f"{row.stories} tagged stories: {row.positive} positive, "
                                f"{row.negative} negative")
         st.subheader("Net story score per week")
@@ -32,9 +46,13 @@ if workdir is not None and has_tagged_stories(workdir):
             y=alt.Y("net_story_score:Q", title="Net story score",
                     scale=alt.Scale(domain=[-100, 100])),
             color=alt.Color("brand:N", title="Brand"),
+            strokeDash=alt.StrokeDash("is_competitor:N", title="Competitor"),
             tooltip=["brand", "week:T", "net_story_score", "stories", "positive", "negative"],
         )
         st.altair_chart(trend, width="stretch", key="overview_trend")
+        st.download_button("Download chart (PNG)", trend_png(weekly, "Net story score per week"),
+                           file_name="net-story-score.png", mime="image/png",
+                           key="overview_trend_png")
         st.subheader("Stories per week")
         volume = alt.Chart(weekly).mark_bar().encode(
             x=alt.X("week:T", title="Week"),
@@ -45,5 +63,20 @@ if workdir is not None and has_tagged_stories(workdir):
         )
         st.altair_chart(volume, width="stretch", key="overview_volume")
         st.subheader("Weekly table")
-        st.dataframe(weekly, hide_index=True, key="overview_table",
-                     column_config={"week": st.column_config.DateColumn("week")})
+        show_table(weekly, "overview_table", "weekly-net-story-score",
+                   column_config={"week": st.column_config.DateColumn("week")})
+        st.subheader("Three stories most worth reading")
+        st.caption("Most helpful votes first, then the longest.")
+        top = fetch(workdir, "top_stories", **filters)
+        for number, story in enumerate(top.itertuples() if top is not None else []):
+            with st.container(border=True):
+                show_story(story, key=f"overview_story_{number}")
+        st.subheader("Exec report")
+        kind = st.radio("Period", ["week", "month"], horizontal=True, key="overview_report_period")
+        files = report_files(str(workdir), kind, filters["end"])
+        left, right = st.columns(2)
+        for column, name in ((left, "html"), (right, "pdf")):
+            file_name, content = files[name]
+            column.download_button(f"Download report ({name.upper()})", content,
+                                   file_name=file_name, key=f"overview_report_{name}",
+                                   mime="text/html" if name == "html" else "application/pdf")

@@ -1,51 +1,54 @@
-"""Stories: the stories themselves, filtered by brand, sentiment, cause and text, with evidence.
+"""Stories: the stories themselves, searchable, with causes, evidence and the company's reply.
 
-Story text is untrusted (anyone can write a review), so it is shown only in the table and as
-plain text, never as Markdown or HTML.
+Story text is untrusted (anyone can write a review), so it is shown only in tables and as plain
+text, never as Markdown or HTML. The evidence sentences are highlighted by colouring table rows,
+which needs no markup at all.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import current_workdir, fetch, has_tagged_stories
+from dashboard.data import current_workdir, fetch, has_tagged_stories, show_table
+from dashboard.filters import sidebar_filters
+from dashboard.story_view import plain, show_story
 
 ALL = "All"
 SENTIMENTS = [ALL, "negative", "positive", "neutral"]
 LIMIT = 500
 COLUMNS = ["published_at", "brand", "sentiment", "causes", "evidence", "title", "body",
-           "sentiment_score", "rating", "source", "author", "link"]
+           "company_reply", "sentiment_score", "rating", "helpful_votes", "source", "author",
+           "link"]
+EVIDENCE_STYLE = "background-color: #fff3b0"
 
 
-def plain(value: object, missing: str) -> str:
-    return missing if value is None or pd.isna(value) else str(value)
+def highlight(sentences: pd.DataFrame):
+    """The story's sentences with evidence rows coloured; the text stays plain table text."""
+    def colour(row: pd.Series) -> list[str]:
+        return [EVIDENCE_STYLE if isinstance(row["evidence_for"], str) else ""] * len(row)
+
+    return sentences.style.apply(colour, axis=1)
 
 
 st.title("Stories")
-st.caption("Newest first. The evidence column holds the sentence that names each cause.")
+st.caption("Newest first. The sidebar's filters apply; the evidence column holds the sentence "
+           "that names each cause.")
 
 workdir = current_workdir()
 if workdir is not None and has_tagged_stories(workdir):
-    known = fetch(workdir, "brands")
-    found = fetch(workdir, "causes")
-    brand_column, sentiment_column, cause_column, search_column = st.columns(4)
-    brand = brand_column.selectbox(
-        "Brand", [ALL, *(known["brand"] if known is not None else [])], key="stories_brand")
+    filters = sidebar_filters(workdir)
+    sentiment_column, search_column = st.columns([1, 3])
     sentiment = sentiment_column.selectbox("Sentiment", SENTIMENTS, key="stories_sentiment")
-    cause = cause_column.selectbox(
-        "Cause", [ALL, *(found["cause"] if found is not None else [])], key="stories_cause")
-    search = search_column.text_input("Search text", key="stories_search").strip()
-    table = fetch(
-        workdir, "stories", brand=None if brand == ALL else brand,
-        sentiment=None if sentiment == ALL else sentiment,
-        cause=None if cause == ALL else cause, search=search or None, limit=LIMIT,
-    )
+    search = search_column.text_input("Search text", key="stories_search",
+                                      placeholder="Words in the title or story").strip()
+    table = fetch(workdir, "stories", sentiment=None if sentiment == ALL else sentiment,
+                  search=search or None, limit=LIMIT, **filters)
     if table is not None and table.empty:
-        st.info("No stories match these filters. Clear the search or choose All.")
+        st.info("No stories match these filters. Clear the search or a sidebar filter.")
     elif table is not None:
         st.text(f"{len(table)} stories" + (f" (the newest {LIMIT})" if len(table) == LIMIT else ""))
-        st.dataframe(
-            table, hide_index=True, key="stories_table", column_order=COLUMNS,
+        show_table(
+            table[COLUMNS], "stories_table", "stories",
             column_config={
                 "published_at": st.column_config.DatetimeColumn("published", format="YYYY-MM-DD"),
                 "link": st.column_config.LinkColumn("link"),
@@ -62,8 +65,12 @@ if workdir is not None and has_tagged_stories(workdir):
                                    f"{plain(rows[i].sentiment, 'untagged')} · #{i + 1}"),
         )
         story = rows[picked]
-        st.text(plain(story.title, "(no title)"))
-        st.text(story.body)
+        show_story(story, key="stories_story")
         st.text(f"Causes: {plain(story.causes, 'none found')}")
-        st.text(f"Evidence: {plain(story.evidence, 'none')}")
-        st.text(f"Link: {plain(story.link, 'none')}")
+        sentences = fetch(workdir, "story_sentences", story_key=story.story_key)
+        if sentences is not None and not sentences.empty:
+            st.caption("Sentences; the evidence for a cause is highlighted.")
+            st.dataframe(highlight(sentences), hide_index=True, key="stories_sentences",
+                         column_config={"sentence": st.column_config.TextColumn(width="large")})
+        else:
+            st.text(f"Evidence: {plain(story.evidence, 'none')}")

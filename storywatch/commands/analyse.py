@@ -1,7 +1,6 @@
 """Analysing: analysts' read-only SQL, execs' story-trend export, and tagging any file of texts."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -13,37 +12,91 @@ from storywatch.commands.options import (
     workdir_option,
 )
 
-EXPORT_FORMATS = ("html", "csv", "xlsx")
+EXPORT_FORMATS = ("html", "pdf", "xlsx", "csv")
+SQL_FORMATS = ("table", "csv", "json", "parquet")
+
+
+def _sql_prompt(workdir: Path, output_format: str) -> None:
+    """Read `;`-terminated statements from stdin until .quit or end of input."""
+    import sys
+
+    from warehouse import WarehouseError, connect_read_only
+    from warehouse.sql import format_result, query_frame, statements
+
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo("storywatch sql (read-only). End each query with ';', quit with .quit.")
+
+    def lines():
+        while True:
+            if interactive:
+                click.echo("sql> ", nl=False)
+            line = sys.stdin.readline()
+            if not line:
+                return
+            yield line
+
+    con = connect_read_only(workdir)
+    try:
+        for statement in statements(lines()):
+            try:
+                click.echo(format_result(query_frame(con, statement), output_format), nl=False)
+            except WarehouseError as error:
+                click.echo(f"Error: {error}", err=True)
+    finally:
+        con.close()
 
 
 @click.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @workdir_option
-@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
-              default="table", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(SQL_FORMATS),
+              default="table", show_default=True, help="parquet needs --out.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the result to this file instead of printing it.")
 @translate_errors
-def sql(query: str, workdir: Path, output_format: str) -> None:
-    """Run a read-only SQL QUERY against the warehouse and print the result.
+def sql(query: str | None, workdir: Path, output_format: str, out: Path | None) -> None:
+    """Run a read-only SQL QUERY against the warehouse, or open a prompt when none is given.
 
     Write and DDL statements are refused. Views: story_facts, story_causes,
-    weekly_brand_scores (see docs/sql.md).
+    weekly_brand_scores, weekly_cause_scores, competitor_gap (see docs/sql.md).
+    Without QUERY, statements are read from standard input, each ending with ';'
+    (.quit or end of input stops).
 
     Example:
 
         storywatch sql "SELECT brand, count(*) FROM story_facts GROUP BY brand"
+        storywatch sql "SELECT * FROM competitor_gap" --format parquet --out gap.parquet
     """
-    from warehouse.sql import run_query
+    from warehouse.sql import format_result, run_query, write_result
 
+    if query is None:
+        if out is not None or output_format == "parquet":
+            raise click.UsageError("--out and --format parquet need a QUERY.")
+        _sql_prompt(workdir, output_format)
+        return
     frame = run_query(workdir, query)
-    if output_format == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
-    elif output_format == "json":
-        click.echo(json.dumps(json.loads(frame.to_json(orient="records", date_format="iso")),
-                              ensure_ascii=False, indent=1))
-    elif frame.empty:
-        click.echo("(no rows)")
+    if out is not None:
+        click.echo(f"Wrote {len(frame)} rows to {write_result(frame, output_format, out)}")
     else:
-        click.echo(frame.to_string(index=False, max_colwidth=60))
+        click.echo(format_result(frame, output_format), nl=False)
+
+
+@click.command("export-parquet")
+@click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@workdir_option
+@translate_errors
+def export_parquet(out_dir: Path, workdir: Path) -> None:
+    """Write every documented view as DIR/<view>.parquet, for pandas, Spark or BI tools.
+
+    Example:
+
+        storywatch export-parquet parquet/ --workdir storywatch-data
+    """
+    from warehouse.sql import export_parquet as write_views
+
+    for path in write_views(workdir, out_dir):
+        click.echo(f"Wrote {path}")
 
 
 def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
@@ -59,30 +112,45 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> list[s
 @click.command()
 @workdir_option
 @config_option
-@click.option("--format", "formats", default="html,csv,xlsx", show_default=True,
-              callback=_formats, help="Comma-separated: html, csv, xlsx.")
+@click.option("--period", type=click.Choice(["week", "month"]), default="week",
+              show_default=True, help="Report on a calendar week or month.")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="A day in the period to report on (default: the newest story's day).")
+@click.option("--since-last", is_flag=True,
+              help="Write every complete period since the last export to --out (for cron).")
+@click.option("--format", "formats", default="html,pdf,xlsx,csv", show_default=True,
+              callback=_formats, help="Comma-separated: html, pdf, xlsx, csv.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the report files (default: WORKDIR/exports).")
 @translate_errors
-def export(workdir: Path, config: Path | None, formats: list[str], out: Path | None) -> None:
-    """Write the weekly story-trend report for execs.
+def export(workdir: Path, config: Path | None, period: str, end, since_last: bool,
+           formats: list[str], out: Path | None) -> None:
+    """Write the story-trend report for execs: net story score, competitors, movers, quotes.
 
     Example:
 
-        storywatch export --format html,csv,xlsx --out reports/
+        storywatch export --period week --format html,pdf,xlsx --out reports/
+        storywatch export --period month --end 2025-03-31
+        storywatch export --since-last --out reports/   # weekly cron: 0 7 * * 1
     """
     from warehouse import connect_read_only
-    from warehouse.export import export_report
+    from warehouse.export import export_report, export_since_last
 
     settings = settings_from(workdir, config)
     out_dir = out or Path(workdir) / "exports"
     con = connect_read_only(workdir)
     try:
-        written = export_report(con, out_dir, formats, brand=settings.brand)
+        if since_last:
+            written = export_since_last(con, out_dir, formats, settings.brand, period)
+        else:
+            written = export_report(con, out_dir, formats, settings.brand, period,
+                                    end.date() if end else None)
     finally:
         con.close()
     for path in written:
         click.echo(f"Wrote {path}")
+    if not written:
+        click.echo("Nothing to write: every complete period is already exported.")
 
 
 @click.command()
@@ -114,4 +182,4 @@ def classify(input_path: Path, text_column: str, output: Path, config: Path | No
     click.echo(f"Tagged {rows} rows into {output}")
 
 
-COMMANDS = [sql, export, classify]
+COMMANDS = [sql, export, export_parquet, classify]

@@ -35,7 +35,7 @@ def dashboard(workdir: Path, port: int) -> None:
 @port_option
 @translate_errors
 def demo(workdir: Path, headless: bool, port: int) -> None:
-    """Crawl a local demo site (our brand and two competitors), load, tag, and open the dashboard.
+    """Crawl a local demo site (our brand and two competitors), load, tag, export, open the dashboard.
 
     Example:
 
@@ -43,8 +43,7 @@ def demo(workdir: Path, headless: bool, port: int) -> None:
     """
     from storywatch.demo import run_demo
 
-    result = run_demo(workdir, export_formats=("html", "csv", "xlsx") if headless else (),
-                      progress=True, echo=click.echo)
+    result = run_demo(workdir, progress=True, echo=click.echo)
     click.echo(f"DuckDB file: {result.database.resolve()}")
     for path in result.exports:
         click.echo(f"Export: {path.resolve()}")

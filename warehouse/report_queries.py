@@ -1,0 +1,282 @@
+"""Named queries about causes: the competitor gap, owners, trends and the causes that moved most.
+
+These answer marketing's "which policies cost us stories, and are we better or worse than the
+competition on each?" and the exec report's "what changed since last week (or month)?". They take
+the same filters as `warehouse.queries` (brands, sources, causes, start, end) and bind every
+value as a parameter. A `Period` is a calendar week (Monday to Sunday) or a calendar month; the
+previous period is the one just before it, so "moved" always compares like with like.
+"""
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from warehouse.queries import LINK, Day, Names, _frame, _read, _where
+
+PeriodKind = Literal["week", "month"]
+_NET = ("count(*) FILTER (WHERE sentiment = 'positive') "
+        "- count(*) FILTER (WHERE sentiment = 'negative')")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report period [start, until) and the equally long period just before it."""
+
+    kind: PeriodKind
+    start: date
+    until: date
+    previous_start: date
+
+    @property
+    def label(self) -> str:
+        if self.kind == "week":
+            return f"week of {self.start:%Y-%m-%d}"
+        return f"{self.start:%B %Y}"
+
+    @property
+    def slug(self) -> str:
+        return f"week_{self.start:%Y-%m-%d}" if self.kind == "week" else f"month_{self.start:%Y-%m}"
+
+
+def period_ending(kind: PeriodKind, end: date) -> Period:
+    """The calendar week or month holding `end`.
+
+    Example:
+        >>> period_ending("month", date(2025, 3, 24)).label
+        'March 2025'
+    """
+    if kind == "week":
+        start = end - timedelta(days=end.weekday())
+        return Period(kind, start, start + timedelta(days=7), start - timedelta(days=7))
+    if kind != "month":
+        raise ValueError(f"period must be week or month, not {kind!r}")
+    start = end.replace(day=1)
+    until = start + timedelta(days=calendar.monthrange(start.year, start.month)[1])
+    previous = (start - timedelta(days=1)).replace(day=1)
+    return Period(kind, start, until, previous)
+
+
+def latest_story_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The publication day of the newest tagged story, or None when nothing is tagged."""
+    row = _read(con, "SELECT max(published_at) FROM story_facts WHERE sentiment IS NOT NULL",
+                []).fetchone()
+    return None if row[0] is None else row[0].date()
+
+
+def brand_change(
+    con: duckdb.DuckDBPyConnection, period: Period, brands: Names = None, sources: Names = None,
+    causes: Names = None,
+) -> pd.DataFrame:
+    """Per brand: stories and net story score in the period, the previous one, and the change."""
+    where, params = _where(brands=brands, sources=sources, causes=causes)
+    return _frame(con, f"""
+        WITH scored AS (
+            SELECT brand, bool_or(is_competitor) AS is_competitor,
+                   published_at >= CAST(? AS TIMESTAMP) AS is_now,
+                   count(*) AS stories,
+                   count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+                   count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+                   round(100.0 * ({_NET}) / count(*), 1) AS net_story_score
+            FROM story_facts
+            WHERE sentiment IS NOT NULL AND published_at >= CAST(? AS TIMESTAMP)
+              AND published_at < CAST(? AS TIMESTAMP) AND {where}
+            GROUP BY brand, is_now
+        )
+        SELECT brand, bool_or(is_competitor) AS is_competitor,
+               coalesce(max(stories) FILTER (WHERE is_now), 0) AS stories,
+               coalesce(max(positive) FILTER (WHERE is_now), 0) AS positive,
+               coalesce(max(negative) FILTER (WHERE is_now), 0) AS negative,
+               max(net_story_score) FILTER (WHERE is_now) AS net_story_score,
+               coalesce(max(stories) FILTER (WHERE NOT is_now), 0) AS previous_stories,
+               max(net_story_score) FILTER (WHERE NOT is_now) AS previous_net_score,
+               round(max(net_story_score) FILTER (WHERE is_now)
+                     - max(net_story_score) FILTER (WHERE NOT is_now), 1) AS change
+        FROM scored GROUP BY brand ORDER BY is_competitor, brand
+    """, [period.start, period.previous_start, period.until, *params])
+
+
+def cause_movers(
+    con: duckdb.DuckDBPyConnection, period: Period, brands: Names = None, sources: Names = None,
+    causes: Names = None, limit: int = 5,
+) -> pd.DataFrame:
+    """Our causes that moved most: change in net stories (positive minus negative) naming each.
+
+    Competitors are left out (the report is about what our own functions can change).
+    `moved` below zero means the cause brought more negative stories than in the previous period.
+    """
+    where, params = _where(brands=brands, sources=sources, cause_in=causes, competitor=False)
+    return _frame(con, f"""
+        WITH windows AS (
+            SELECT cause, any_value(owner) AS owner,
+                   count(*) FILTER (WHERE published_at >= CAST(? AS TIMESTAMP)) AS stories,
+                   count(*) FILTER (WHERE published_at < CAST(? AS TIMESTAMP)) AS previous_stories,
+                   count(*) FILTER (WHERE published_at >= CAST(? AS TIMESTAMP)
+                                    AND sentiment = 'positive')
+                   - count(*) FILTER (WHERE published_at >= CAST(? AS TIMESTAMP)
+                                      AND sentiment = 'negative') AS net_stories,
+                   count(*) FILTER (WHERE published_at < CAST(? AS TIMESTAMP)
+                                    AND sentiment = 'positive')
+                   - count(*) FILTER (WHERE published_at < CAST(? AS TIMESTAMP)
+                                      AND sentiment = 'negative') AS previous_net_stories
+            FROM story_causes
+            WHERE sentiment IS NOT NULL AND published_at >= CAST(? AS TIMESTAMP)
+              AND published_at < CAST(? AS TIMESTAMP) AND {where}
+            GROUP BY cause
+        )
+        SELECT cause, owner, stories, net_stories,
+               round(100.0 * net_stories / nullif(stories, 0), 1) AS net_story_score,
+               previous_stories, previous_net_stories,
+               round(100.0 * previous_net_stories / nullif(previous_stories, 0), 1)
+                   AS previous_net_score,
+               net_stories - previous_net_stories AS moved
+        FROM windows
+        ORDER BY abs(moved) DESC, stories DESC, cause LIMIT ?
+    """, [period.start] * 6 + [period.previous_start, period.until, *params, int(limit)])
+
+
+def mover_stories(
+    con: duckdb.DuckDBPyConnection, period: Period, causes: Sequence[str],
+    brands: Names = None, per_cause: int = 3,
+) -> pd.DataFrame:
+    """Up to `per_cause` of our stories per cause in the period, the most clearly felt first."""
+    if not causes:
+        return pd.DataFrame(columns=["cause", "brand", "sentiment", "published_at", "evidence",
+                                     "title", "body", "link", "story_key"])
+    where, params = _where(brands=brands, cause_in=causes, competitor=False)
+    return _frame(con, f"""
+        SELECT c.cause, f.brand, f.sentiment, f.published_at, c.evidence, f.title, f.body,
+               {LINK} AS link, f.story_key
+        FROM (SELECT * FROM story_causes WHERE {where}) c
+        JOIN story_facts f USING (story_key)
+        WHERE f.published_at >= CAST(? AS TIMESTAMP) AND f.published_at < CAST(? AS TIMESTAMP)
+        QUALIFY row_number() OVER (PARTITION BY c.cause
+                                   ORDER BY abs(f.sentiment_score) DESC, f.story_key) <= ?
+        ORDER BY c.cause, abs(f.sentiment_score) DESC, f.story_key
+    """, [*params, period.start, period.until, int(per_cause)])
+
+
+def competitor_gap(
+    con: duckdb.DuckDBPyConnection, brands: Names = None, start: Day = None, end: Day = None,
+    sources: Names = None, causes: Names = None,
+) -> pd.DataFrame:
+    """Per cause and competitor: our net story score, theirs, and the gap (ours minus theirs).
+
+    The same numbers as the `competitor_gap` view, restricted to the filters.
+    """
+    scope = {"brands": brands, "start": start, "end": end, "sources": sources}
+    where, params = _where(**scope, cause_in=causes)
+    brand_where, brand_params = _where(**scope)
+    return _frame(con, f"""
+        WITH per_brand AS (
+            SELECT cause, any_value(owner) AS owner, brand, bool_or(is_competitor) AS is_competitor,
+                   count(*) AS stories, {_NET} AS net_stories
+            FROM story_causes WHERE sentiment IS NOT NULL AND {where} GROUP BY cause, brand
+        ), ours AS (
+            SELECT cause, sum(stories) AS stories, sum(net_stories) AS net_stories
+            FROM per_brand WHERE NOT is_competitor GROUP BY cause
+        ), competitors AS (
+            SELECT DISTINCT brand FROM story_facts WHERE is_competitor AND {brand_where}
+        ), owners AS (SELECT cause, any_value(owner) AS owner FROM per_brand GROUP BY cause)
+        SELECT o.cause, o.owner, k.brand AS competitor,
+               CAST(coalesce(u.stories, 0) AS BIGINT) AS our_stories,
+               round(100.0 * u.net_stories / u.stories, 1) AS our_net_score,
+               coalesce(p.stories, 0) AS competitor_stories,
+               round(100.0 * p.net_stories / p.stories, 1) AS competitor_net_score,
+               round(100.0 * u.net_stories / u.stories, 1)
+                 - round(100.0 * p.net_stories / p.stories, 1) AS gap
+        FROM owners o CROSS JOIN competitors k
+        LEFT JOIN ours u ON u.cause = o.cause
+        LEFT JOIN per_brand p ON p.cause = o.cause AND p.brand = k.brand
+        WHERE u.stories IS NOT NULL OR p.stories IS NOT NULL
+        ORDER BY o.cause, k.brand
+    """, params + brand_params)
+
+
+def owner_scores(
+    con: duckdb.DuckDBPyConnection, brands: Names = None, start: Day = None, end: Day = None,
+    sources: Names = None, causes: Names = None,
+) -> pd.DataFrame:
+    """Per owner and side (ours, competitor): stories naming the owner's causes and their score.
+
+    `negative_share` is the percentage of the side's tagged stories that are negative and name
+    one of the owner's causes: which side of the house is costing stories.
+    """
+    scope = {"brands": brands, "start": start, "end": end, "sources": sources}
+    where, params = _where(**scope, cause_in=causes)
+    total_where, total_params = _where(**scope)
+    # A story naming two causes of one owner counts once for that owner (view story_owners).
+    owned = (f"SELECT DISTINCT story_key, owner, is_competitor, sentiment FROM story_causes "
+             f"WHERE {where}") if causes else f"SELECT * FROM story_owners WHERE {where}"
+    return _frame(con, f"""
+        WITH totals AS (
+            SELECT is_competitor, count(*) AS side_stories FROM story_facts
+            WHERE sentiment IS NOT NULL AND {total_where} GROUP BY is_competitor
+        ), per_owner AS (
+            SELECT owner, is_competitor, count(*) AS stories,
+                   count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+                   count(*) FILTER (WHERE sentiment = 'negative') AS negative
+            FROM ({owned}) WHERE sentiment IS NOT NULL GROUP BY owner, is_competitor
+        )
+        SELECT p.owner, CASE WHEN p.is_competitor THEN 'competitor' ELSE 'ours' END AS side,
+               p.stories, p.positive, p.negative,
+               round(100.0 * (p.positive - p.negative) / p.stories, 1) AS net_story_score,
+               round(100.0 * p.negative / t.side_stories, 1) AS negative_share
+        FROM per_owner p JOIN totals t USING (is_competitor)
+        ORDER BY p.is_competitor, p.negative DESC, p.owner
+    """, total_params + params)
+
+
+def cause_trend(
+    con: duckdb.DuckDBPyConnection, brands: Names = None, start: Day = None, end: Day = None,
+    sources: Names = None, causes: Names = None,
+) -> pd.DataFrame:
+    """Our brands' stories and net story score per cause per week."""
+    where, params = _where(brands=brands, start=start, end=end, sources=sources,
+                           cause_in=causes, competitor=False)
+    return _frame(con, f"""
+        SELECT CAST(week AS DATE) AS week, cause, any_value(owner) AS owner, count(*) AS stories,
+               count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+               count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+               round(100.0 * ({_NET}) / count(*), 1) AS net_story_score
+        FROM story_causes WHERE sentiment IS NOT NULL AND week IS NOT NULL AND {where}
+        GROUP BY week, cause ORDER BY week, cause
+    """, params)
+
+
+def cause_counts(
+    con: duckdb.DuckDBPyConnection, brands: Names = None, start: Day = None, end: Day = None,
+    owner: str | None = None, sources: Names = None, causes: Names = None,
+) -> pd.DataFrame:
+    """Negative and positive stories per cause, owner and brand, with the brand's side.
+
+    `side` is "ours" or "competitor"; `negative_share` is the percentage of the brand's tagged
+    stories in the period that are negative and name this cause, so brands of different size
+    compare fairly.
+    """
+    scope = {"brands": brands, "start": start, "end": end, "sources": sources}
+    where, params = _where(**scope)
+    cause_where, cause_params = _where(**scope, owner=owner, cause_in=causes)
+    return _frame(con, f"""
+        WITH totals AS (
+            SELECT brand, count(*) AS brand_stories FROM story_facts
+            WHERE sentiment IS NOT NULL AND {where} GROUP BY brand
+        )
+        SELECT c.brand, CASE WHEN bool_or(c.is_competitor) THEN 'competitor' ELSE 'ours' END
+                   AS side,
+               c.cause, c.owner,
+               count(*) FILTER (WHERE c.sentiment = 'negative') AS negative,
+               count(*) FILTER (WHERE c.sentiment = 'positive') AS positive,
+               count(*) AS stories,
+               round(100.0 * count(*) FILTER (WHERE c.sentiment = 'negative')
+                     / any_value(t.brand_stories), 1) AS negative_share
+        FROM (SELECT * FROM story_causes WHERE {cause_where}) c
+        JOIN totals t ON t.brand = c.brand
+        GROUP BY c.brand, c.cause, c.owner
+        ORDER BY side DESC, c.brand, negative DESC, c.cause
+    """, params + cause_params)
