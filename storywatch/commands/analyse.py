@@ -65,6 +65,7 @@ def sql(query: str | None, workdir: Path, output_format: str, out: Path | None) 
 
     Example:
 
+    \b
         storywatch sql "SELECT brand, count(*) FROM story_facts GROUP BY brand"
         storywatch sql "SELECT * FROM competitor_gap" --format parquet --out gap.parquet
     """
@@ -91,6 +92,7 @@ def export_parquet(out_dir: Path, workdir: Path) -> None:
 
     Example:
 
+    \b
         storywatch export-parquet parquet/ --workdir storywatch-data
     """
     from warehouse.sql import export_parquet as write_views
@@ -129,6 +131,7 @@ def export(workdir: Path, config: Path | None, period: str, end, since_last: boo
 
     Example:
 
+    \b
         storywatch export --period week --format html,pdf,xlsx --out reports/
         storywatch export --period month --end 2025-03-31
         storywatch export --since-last --out reports/   # weekly cron: 0 7 * * 1
@@ -171,6 +174,7 @@ def classify(input_path: Path, text_column: str, output: Path, config: Path | No
 
     Example:
 
+    \b
         storywatch classify comments.csv --text-column comment --output tagged.jsonl
     """
     from nlp import load_tagger

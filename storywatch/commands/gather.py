@@ -72,6 +72,7 @@ def crawl(workdir: Path, config: Path | None, max_pages: int | None, url: str | 
 
     Example:
 
+    \b
         storywatch crawl --workdir storywatch-data
 
         storywatch crawl --url https://www.example.com/reviews --brand Northwind --max-pages 3
@@ -98,6 +99,7 @@ def load(workdir: Path, config: Path | None) -> None:
 
     Example:
 
+    \b
         storywatch load --workdir storywatch-data
     """
     _echo_load(pipeline.load(settings_from(workdir, config)))
@@ -113,6 +115,7 @@ def tag(workdir: Path, config: Path | None, progress: bool) -> None:
 
     Example:
 
+    \b
         storywatch tag --workdir storywatch-data
     """
     _echo_tag(pipeline.tag(settings_from(workdir, config), progress=progress))
@@ -129,6 +132,7 @@ def run(workdir: Path, config: Path | None, max_pages: int | None, progress: boo
 
     Example:
 
+    \b
         storywatch run --workdir storywatch-data
     """
     settings = settings_from(workdir, config)
@@ -145,6 +149,7 @@ def sources(workdir: Path) -> None:
 
     Example:
 
+    \b
         storywatch sources --workdir storywatch-data
     """
     from warehouse import connect_read_only

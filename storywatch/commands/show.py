@@ -20,6 +20,7 @@ def dashboard(workdir: Path, port: int) -> None:
 
     Example:
 
+    \b
         storywatch dashboard --workdir storywatch-data --port 8501
     """
     from storywatch.dashboard_server import serve_dashboard
@@ -39,6 +40,7 @@ def demo(workdir: Path, headless: bool, port: int) -> None:
 
     Example:
 
+    \b
         storywatch demo --headless --workdir /tmp/storywatch-demo
     """
     from storywatch.demo import run_demo
