@@ -1,9 +1,14 @@
 """Tag any CSV or JSON Lines file of texts: the library behind `storywatch classify`.
 
 One output JSON line per input row, in input order: {"row": n (1-based data row), "sentiment",
-"sentiment_score", "causes": [{"cause", "owner", "score", "evidence"}]}, plus "error" when a row could
-not be read cleanly (sentiment and score are null when it could not be read at all). A bad row (invalid UTF-8, broken JSON, missing text) is reported on its own line
-and never stops the batch; undecodable bytes are replaced and the row is still tagged. The output is
+"sentiment_score", "language", "causes": [{"cause", "owner", "score", "evidence"}]}, plus "error"
+when a row could not be read cleanly (sentiment and score are null when it could not be read at
+all) and "note" when the text was tagged with a defined fallback. A bad row (invalid UTF-8, broken
+JSON, missing text) is reported on its own line and never stops the batch; undecodable bytes are
+replaced and the row is still tagged. Defined results: empty or emoji-only text is neutral with no
+causes ("note": "no words to tag"); HTML is stripped before tagging; a text that is not English is
+neutral with no causes and its language code ("note": "not English: ..."); a very long text is
+tagged on its first MAX_SENTENCES sentences ("note" says so). The output is
 written to a temporary file next to the target and renamed when complete, so a reader never sees
 half a file.
 """
@@ -17,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from nlp.sentences import MAX_SENTENCES
 from nlp.tagger import Tagger
 
 CHUNK_ROWS = 512
@@ -89,12 +95,26 @@ def _output_row(row: int, tags: Any, text: str | None, error: str | None) -> dic
         "row": row,
         "sentiment": None if unread else tags.sentiment,
         "sentiment_score": None if unread else tags.sentiment_score,
+        "language": None if unread else tags.language,
         "causes": [{"cause": c.cause, "owner": c.owner, "score": c.score, "evidence": c.evidence}
                    for c in tags.causes],
     }
     if error:
         out["error"] = error
+    note = None if unread else _note(text, tags)
+    if note:
+        out["note"] = note
     return out
+
+
+def _note(text: str, tags: Any) -> str | None:
+    if tags.language not in (None, "en"):
+        return f"not English ({tags.language}): left neutral without causes"
+    if not tags.sentences:
+        return "no words to tag: neutral without causes"
+    if len(tags.sentences) >= MAX_SENTENCES:
+        return f"long text: tagged on its first {MAX_SENTENCES} sentences"
+    return None
 
 
 def classify_file(input_path: Path, text_column: str, output_path: Path, tagger: Tagger,

@@ -1,120 +1,172 @@
-"""Evaluate the tagger on hand-labelled stories, and pick a cause threshold.
+"""Measure the tagger: per-class precision/recall/F1, macro-F1 and confusion matrices.
 
-Input: JSON Lines with a text field (or title + body), `sentiment` (positive/negative/neutral) and
-`causes` (list of cause ids). Reported: sentiment accuracy and macro-F1, and for causes the hit rate
-(stories with at least one right cause among those that have any), micro precision/recall/F1, and
-how many no-cause stories stayed cause-free. `threshold_sweep` scores every global threshold on the
-same stories; tune on your own labelled set, and keep a different one to report on.
-
-Example:
-    python -m nlp.evaluation tests/data/nlp/labelled_stories.jsonl --sweep
+`evaluate_split` scores sentiment (3 classes), causes (multi-label, per cause) and owners on the
+hand-labelled stories of one split (nlp.labelled: `test` is held out from all training and tuning,
+`dev` picked the hyper-parameters). Owner accuracy: a story with gold causes is right when the owner
+of its strongest predicted cause is among the owners of its gold causes; a story without gold
+causes is right when no cause is predicted. `star_agreement` compares story sentiment with star
+ratings (1-2 negative, 4-5 positive; 3 left out), from the warehouse or the Alexa reviews CSV.
+`storywatch eval` prints these reports.
 """
 from __future__ import annotations
 
-import argparse
-import json
+import csv
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from nlp.causes import SENTENCE_MARGIN
-from nlp.sentences import split_sentences
+from nlp.labelled import LabelledStory
 from nlp.sentiment import CLASSES
-from nlp.tagger import Tagger, load_tagger
+from nlp.tagger import Tagger
+
+NONE = "(none)"
 
 
-def read_labelled(path: Path, text_field: str = "text") -> tuple[list[str], list[dict[str, Any]]]:
-    """Texts (title + body when there is no text field) and their label records."""
-    texts, records = [], []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            record = json.loads(line)
-            text = record.get(text_field) or ". ".join(
-                part for part in (record.get("title"), record.get("body")) if part
-            )
-            texts.append(text)
-            records.append(record)
-    return texts, records
+@dataclass
+class ClassReport:
+    """Per-class scores and a confusion matrix (rows gold, columns predicted)."""
+    name: str
+    labels: list[str]
+    per_class: dict[str, dict[str, float]]
+    macro_f1: float
+    accuracy: float | None
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+    support: int = 0
+
+    def render(self) -> str:
+        head = f"{self.name}: macro-F1 {self.macro_f1:.3f}"
+        if self.accuracy is not None:
+            head += f", accuracy {self.accuracy:.3f}"
+        lines = [f"{head} ({self.support} stories)",
+                 f"  {'class':<16}{'precision':>10}{'recall':>8}{'F1':>7}{'support':>9}"]
+        for label in self.labels:
+            s = self.per_class[label]
+            lines.append(f"  {label:<16}{s['precision']:>10.3f}{s['recall']:>8.3f}{s['f1']:>7.3f}"
+                         f"{int(s['support']):>9}")
+        if self.confusion:
+            columns = list(next(iter(self.confusion.values())))
+            lines.append("  confusion (rows gold, columns predicted):")
+            lines.append("  " + " " * 16 + "".join(f"{c[:8]:>9}" for c in columns))
+            for gold, row in self.confusion.items():
+                lines.append(f"  {gold:<16}" + "".join(f"{row[c]:>9}" for c in columns))
+        return "\n".join(lines)
 
 
-def sentiment_scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
-    gold_a, pred_a = np.array(gold), np.array(predicted)
-    f1s = []
-    for label in CLASSES:
-        tp = np.sum((pred_a == label) & (gold_a == label))
-        denominator = np.sum(pred_a == label) + np.sum(gold_a == label)
-        if np.sum(gold_a == label):
-            f1s.append(2 * tp / denominator if denominator else 0.0)
-    return {"sentiment_accuracy": float(np.mean(gold_a == pred_a)),
-            "sentiment_macro_f1": float(np.mean(f1s))}
-
-
-def cause_scores(gold: list[set[str]], predicted: list[set[str]]) -> dict[str, float]:
-    tp = sum(len(g & p) for g, p in zip(gold, predicted))
-    n_pred, n_gold = sum(map(len, predicted)), sum(map(len, gold))
+def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
     precision = tp / n_pred if n_pred else 0.0
     recall = tp / n_gold if n_gold else 0.0
-    with_causes = [(g, p) for g, p in zip(gold, predicted) if g]
-    without = [p for g, p in zip(gold, predicted) if not g]
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": n_gold}
+
+
+def single_label_report(name: str, gold: list[str], predicted: list[str],
+                        labels: list[str]) -> ClassReport:
+    """Per-class P/R/F1 (macro over classes present in gold) and the confusion matrix."""
+    per_class = {}
+    for label in labels:
+        tp = sum(g == p == label for g, p in zip(gold, predicted))
+        per_class[label] = _prf(tp, predicted.count(label), gold.count(label))
+    present = [lab for lab in labels if per_class[lab]["support"]]
+    confusion = {g: {p: sum(a == g and b == p for a, b in zip(gold, predicted)) for p in labels}
+                 for g in labels}
+    return ClassReport(name, labels, per_class,
+                       sum(per_class[lab]["f1"] for lab in present) / max(len(present), 1),
+                       sum(g == p for g, p in zip(gold, predicted)) / max(len(gold), 1),
+                       confusion, len(gold))
+
+
+def multi_label_report(name: str, gold: list[set[str]], predicted: list[set[str]],
+                       labels: list[str]) -> ClassReport:
+    """Per-label P/R/F1 over stories; macro-F1 over labels that occur in gold.
+
+    The confusion matrix counts, for each gold label, the labels predicted on the same stories
+    ('(none)' when a story got no label, or has none in gold).
+    """
+    per_class = {}
+    for label in labels:
+        tp = sum(label in g and label in p for g, p in zip(gold, predicted))
+        per_class[label] = _prf(tp, sum(label in p for p in predicted),
+                                sum(label in g for g in gold))
+    present = [lab for lab in labels if per_class[lab]["support"]]
+    columns = [*labels, NONE]
+    confusion = {g: dict.fromkeys(columns, 0) for g in columns}
+    for g_set, p_set in zip(gold, predicted):
+        for g in g_set or {NONE}:
+            for p in p_set or {NONE}:
+                confusion[g][p] += 1
+    exact = sum(g == p for g, p in zip(gold, predicted)) / max(len(gold), 1)
+    return ClassReport(name, labels, per_class,
+                       sum(per_class[lab]["f1"] for lab in present) / max(len(present), 1),
+                       exact, confusion, len(gold))
+
+
+def evaluate_split(tagger: Tagger, stories: list[LabelledStory]) -> dict[str, Any]:
+    """Sentiment, cause and owner reports for labelled stories, plus owner accuracy."""
+    tags = tagger.tag([s.text for s in stories])
+    owner_of = {c.id: c.owner for c in tagger.taxonomy.causes}
+    cause_ids = list(owner_of)
+    owners = sorted(set(owner_of.values()))
+    gold_causes = [{c for c in s.causes if c in owner_of} for s in stories]
+    pred_causes = [{c.cause for c in t.causes} for t in tags]
+    gold_owners = [{owner_of[c] for c in g} for g in gold_causes]
+    pred_owners = [{c.owner for c in t.causes} for t in tags]
+    right = 0
+    for g, t in zip(gold_owners, tags):
+        right += (t.causes[0].owner in g) if g and t.causes else (not g and not t.causes)
+    primary_gold = [owner_of[s.causes[0]] if s.causes and s.causes[0] in owner_of else NONE
+                    for s in stories]
+    primary_pred = [t.causes[0].owner if t.causes else NONE for t in tags]
     return {
-        "cause_hit_rate": sum(bool(g & p) for g, p in with_causes) / max(len(with_causes), 1),
-        "cause_precision": precision,
-        "cause_recall": recall,
-        "cause_f1": 2 * precision * recall / (precision + recall) if tp else 0.0,
-        "no_cause_kept_clean": sum(not p for p in without) / len(without) if without else 1.0,
+        "sentiment": single_label_report("sentiment", [s.sentiment for s in stories],
+                                         [t.sentiment for t in tags], list(CLASSES)),
+        "causes": multi_label_report("causes", gold_causes, pred_causes, cause_ids),
+        "owners": multi_label_report("owners", gold_owners, pred_owners, owners),
+        "primary_owner": single_label_report("primary owner (first gold cause vs strongest)",
+                                             primary_gold, primary_pred, [*owners, NONE]),
+        "owner_accuracy": right / max(len(stories), 1),
+        "stories": len(stories),
     }
 
 
-def evaluate(tagger: Tagger, texts: list[str], records: list[dict[str, Any]]) -> dict[str, float]:
-    """Sentiment and cause scores of the tagger against the records' labels."""
-    tags = tagger.tag(texts)
-    scores = sentiment_scores([r["sentiment"] for r in records], [t.sentiment for t in tags])
-    scores.update(cause_scores([set(r.get("causes") or []) for r in records],
-                               [{c.cause for c in t.causes} for t in tags]))
-    return scores
+def star_label(stars: float | None) -> str | None:
+    if stars is None:
+        return None
+    return "negative" if stars <= 2 else "positive" if stars >= 4 else None
 
 
-def story_cause_scores(tagger: Tagger, texts: list[str]) -> np.ndarray:
-    """Best-sentence similarity of every story (rows) to every cause (columns)."""
-    rows = []
-    for text in texts:
-        sentences = split_sentences(text)
-        embeddings = tagger._encode(sentences, batch_size=64)
-        scores = tagger.linker.sentence_scores(embeddings)
-        scores = np.where(scores >= scores.max(axis=1, keepdims=True) - SENTENCE_MARGIN, scores, -1)
-        rows.append(scores.max(axis=0) if len(sentences) else np.full(scores.shape[1], -1.0))
-    return np.array(rows)
+def star_agreement(tagger: Tagger | None, texts: list[str], stars: list[float],
+                   sentiments: list[str] | None = None) -> dict[str, Any]:
+    """Agreement of story sentiment with stars (1-2 negative, 4-5 positive, 3 left out).
+
+    Pass `sentiments` when the stories are tagged already (warehouse), else they are tagged here.
+    """
+    if sentiments is None:
+        sentiments = [t.sentiment for t in tagger.tag(texts)]
+    pairs = [(star_label(s), p) for s, p in zip(stars, sentiments) if star_label(s)]
+    gold, predicted = [g for g, _ in pairs], [p for _, p in pairs]
+    report = single_label_report("sentiment vs stars", gold, predicted, list(CLASSES))
+    return {"report": report, "rated": len(pairs),
+            "agreement": sum(g == p for g, p in pairs) / max(len(pairs), 1),
+            "neutral_share": predicted.count("neutral") / max(len(predicted), 1)}
 
 
-def threshold_sweep(tagger: Tagger, texts: list[str], records: list[dict[str, Any]],
-                    thresholds: np.ndarray) -> list[dict[str, float]]:
-    """Cause scores at each global threshold (per-cause thresholds in the taxonomy ignored)."""
-    matrix = story_cause_scores(tagger, texts)
-    ids = [c.id for c in tagger.taxonomy.causes]
-    gold = [set(r.get("causes") or []) for r in records]
-    results = []
-    for threshold in thresholds:
-        predicted = [{ids[j] for j in np.flatnonzero(row >= threshold)} for row in matrix]
-        results.append({"threshold": float(threshold), **cause_scores(gold, predicted)})
-    return results
+def read_alexa(path: Path, limit: int | None = None) -> tuple[list[str], list[float]]:
+    """Texts and star ratings of the Amazon Alexa reviews CSV (every row, or the first `limit`)."""
+    texts, stars = [], []
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("text", "").strip():
+                texts.append(row["text"])
+                stars.append(float(row["rating"]))
+            if limit and len(texts) >= limit:
+                break
+    return texts, stars
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Evaluate the tagger on labelled stories.")
-    parser.add_argument("path", type=Path)
-    parser.add_argument("--text-field", default="text")
-    parser.add_argument("--sweep", action="store_true", help="also sweep the cause threshold")
-    args = parser.parse_args(argv)
-    tagger = load_tagger()
-    texts, records = read_labelled(args.path, args.text_field)
-    print(f"{tagger.model_version}: {len(texts)} stories")
-    for name, value in evaluate(tagger, texts, records).items():
-        print(f"{name:24s} {value:.3f}")
-    if args.sweep:
-        for row in threshold_sweep(tagger, texts, records, np.arange(0.30, 0.66, 0.025)):
-            print("  ".join(f"{k}={v:.3f}" for k, v in row.items()))
+def warehouse_ratings(workdir: Path) -> tuple[list[float], list[str]]:
+    """(stars, sentiment) of the tagged, rated stories of a storywatch workdir's warehouse."""
+    from warehouse.sql import run_query
 
-
-if __name__ == "__main__":
-    main()
+    frame = run_query(workdir, "SELECT rating, sentiment FROM story_facts "
+                               "WHERE rating IS NOT NULL AND sentiment IS NOT NULL")
+    return [float(r) for r in frame["rating"]], [str(s) for s in frame["sentiment"]]

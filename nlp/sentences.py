@@ -5,9 +5,12 @@ stop ("great.The box"), line breaks instead of punctuation, bullet and numbered 
 then a wall of text without any punctuation. The splitter is a few regular expressions that keep
 abbreviations and numbers ("Mr.", "e.g.", "$2.99") whole, cuts run-on text into word windows so the
 encoder sees all of it, and caps a story at MAX_SENTENCES so one huge post cannot stall a batch.
+`clean_text` strips HTML fragments; `detect_language` tells English from other languages by
+script and common function words, cheaply and without a model.
 """
 from __future__ import annotations
 
+import html
 import re
 
 MAX_SENTENCES = 60
@@ -85,3 +88,51 @@ def guess_language(text: str) -> str | None:
         return "en" if words and all(w.isascii() for w in words) else None
     hits = sum(w in _ENGLISH_WORDS for w in words)
     return "en" if hits / len(words) >= 0.08 else None
+
+
+_TAG = re.compile(r"<\s*(br|p|div|li|tr|h\d)\b[^>]*>|</\s*(p|div|li|tr|h\d)\s*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^<>]{0,400}>")
+_SCRIPT_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPTS = (("zh", "\u4e00", "\u9fff"), ("ja", "\u3040", "\u30ff"), ("ko", "\uac00", "\ud7af"),
+            ("ru", "\u0400", "\u04ff"), ("ar", "\u0600", "\u06ff"), ("he", "\u0590", "\u05ff"),
+            ("el", "\u0370", "\u03ff"), ("hi", "\u0900", "\u097f"), ("th", "\u0e00", "\u0e7f"))
+_FOREIGN_WORDS = {
+    "es": {"el", "la", "los", "las", "que", "y", "de", "en", "un", "una", "por", "muy", "pero",
+           "es", "con", "no", "mi", "lo", "para", "del"},
+    "fr": {"le", "la", "les", "et", "est", "un", "une", "des", "pas", "je", "tr\u00e8s", "mais",
+           "pour", "avec", "du", "ce", "que", "il", "mon", "j'ai"},
+    "de": {"der", "die", "das", "und", "ist", "nicht", "ich", "ein", "eine", "sehr", "mit", "aber",
+           "auf", "f\u00fcr", "zu", "den", "es", "mein", "war", "wir"},
+    "it": {"il", "lo", "la", "e", "che", "non", "un", "una", "per", "molto", "con", "ma", "sono",
+           "del", "della", "mi", "ho", "di"},
+    "pt": {"o", "a", "os", "as", "que", "e", "n\u00e3o", "um", "uma", "muito", "com", "mas",
+           "para", "do", "da", "meu", "foi", "de"},
+    "nl": {"de", "het", "een", "en", "is", "niet", "ik", "van", "met", "maar", "zeer", "voor",
+           "op", "dat", "mijn", "was", "geen"},
+}
+
+
+def clean_text(text: str) -> str:
+    """Text with HTML tags removed (block tags become line breaks) and entities decoded."""
+    if "<" not in text and "&" not in text:
+        return text
+    text = _SCRIPT_DROP.sub(" ", text)
+    text = _ANY_TAG.sub(" ", _TAG.sub("\n", text))
+    return html.unescape(text)
+
+
+def detect_language(text: str) -> str | None:
+    """'en', another ISO 639-1 code when the text clearly is that language, else None."""
+    letters = [ch for ch in text or "" if ch.isalpha()]
+    if not letters:
+        return None
+    for code, low, high in _SCRIPTS:
+        if sum(low <= ch <= high for ch in letters) / len(letters) > 0.3:
+            return code
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    scores = {code: sum(w in vocab for w in words) for code, vocab in _FOREIGN_WORDS.items()}
+    code, best = max(scores.items(), key=lambda item: item[1])
+    if len(words) >= 4 and best >= 2 and best > 2 * english:
+        return code
+    return guess_language(text) or ("en" if english else None)

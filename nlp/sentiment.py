@@ -1,11 +1,14 @@
 """Sentiment from sentence embeddings: the trained head and the story-level rule.
 
-The head (nlp/heads/sentiment_head.npz, made by `python -m nlp.train_sentiment`) is a multinomial
-logistic regression stored as plain arrays, so running it needs numpy only. A sentence's score is
-p(positive) - p(negative), in -1..1. A story's score is the length-weighted mean of its sentence
-scores; the story is neutral only when none of its sentences says anything good or bad, otherwise it
-takes the sign of that mean, so a mostly happy story with one complaint stays positive while the
-complaint sentence keeps its own negative tag.
+The head (nlp/heads/sentiment_head.npz, made by `python -m nlp.train_sentiment`) is a small
+multi-layer perceptron (one ReLU layer, softmax over three classes; a linear head could not tell
+"refund was fast" from "still no refund") stored as plain arrays, so running it needs numpy only; a
+file with `coef`/`intercept` only is read as a multinomial logistic regression. A sentence's score is
+p(positive) - p(negative), in -1..1, and the same head applied to the story vector (the normalised
+mean of its sentence embeddings, so no second forward pass) gives the story's score; inside the
+neutral band the story is neutral. A mostly happy story with one complaint stays positive while the
+complaint sentence keeps its own negative tag. The head is trained on general rated text plus the
+project's hand-labelled stories, sentences and whole stories alike.
 """
 from __future__ import annotations
 
@@ -25,10 +28,12 @@ class HeadMissing(FileNotFoundError):
 
 @dataclass(frozen=True)
 class SentimentHead:
-    coef: np.ndarray
+    coef: np.ndarray  # output layer (classes, hidden or dim)
     intercept: np.ndarray
     neutral_band: float
     fingerprint: str
+    hidden: np.ndarray | None = None  # (dim, hidden) ReLU layer, None for a linear head
+    hidden_bias: np.ndarray | None = None
 
     @classmethod
     def load(cls, path: Path = HEAD_PATH) -> SentimentHead:
@@ -38,6 +43,8 @@ class SentimentHead:
                 classes = tuple(str(c) for c in data["classes"])
                 coef, intercept = data["coef"], data["intercept"]
                 band = float(data["neutral_band"]) if "neutral_band" in data else 0.0
+                hidden = data["hidden"].astype(np.float32) if "hidden" in data else None
+                hidden_bias = data["hidden_bias"].astype(np.float32) if "hidden" in data else None
         except (OSError, KeyError, ValueError) as exc:
             raise HeadMissing(
                 f"Cannot read the sentiment head {path} ({exc}): rebuild it with "
@@ -45,12 +52,15 @@ class SentimentHead:
             ) from exc
         if classes != CLASSES:
             raise HeadMissing(f"{path} has classes {classes}, expected {CLASSES}: retrain it.")
-        digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + str(band).encode())
+        digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + str(band).encode()
+                                + (hidden.tobytes() if hidden is not None else b""))
         return cls(coef.astype(np.float32), intercept.astype(np.float32), band,
-                   digest.hexdigest()[:8])
+                   digest.hexdigest()[:8], hidden, hidden_bias)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
         """Class probabilities (rows sum to 1), columns in CLASSES order."""
+        if self.hidden is not None:
+            embeddings = np.maximum(embeddings @ self.hidden + self.hidden_bias, 0.0)
         logits = embeddings @ self.coef.T + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
@@ -69,17 +79,3 @@ class SentimentHead:
         labels = ["positive" if s >= self.neutral_band else
                   "negative" if s <= -self.neutral_band else "neutral" for s in scores]
         return scores, labels
-
-
-def story_sentiment(scores: list[float], labels: list[str], lengths: list[int]) -> tuple[str, float]:
-    """Combine sentence sentiments into the story's (label, score)."""
-    if not scores:
-        return "neutral", 0.0
-    weights = np.sqrt(np.maximum(np.asarray(lengths, dtype=np.float64), 1.0))
-    score = float(np.clip(np.average(scores, weights=weights), -1.0, 1.0))
-    if all(label == "neutral" for label in labels):
-        return "neutral", score
-    polar = [s for s, lab in zip(scores, labels) if lab != "neutral"]
-    if score == 0.0:
-        score = float(np.mean(polar))
-    return ("positive" if score > 0 else "negative"), score

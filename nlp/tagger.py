@@ -14,15 +14,18 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nlp.cause_heads import CauseHeads, story_vector
 from nlp.causes import CauseLinker, CauseTag
 from nlp.model import BACKBONE_NAME, load_backbone
-from nlp.sentences import guess_language, split_sentences
-from nlp.sentiment import SentimentHead, story_sentiment
+from nlp.replies import ReplyClassifier, ReplyTag
+from nlp.sentences import clean_text, detect_language, split_sentences
+from nlp.sentiment import SentimentHead
 from nlp.taxonomy import Taxonomy, load_taxonomy
 
 STORIES_PER_CHUNK = 128
@@ -52,20 +55,31 @@ class StoryTags:
 class Tagger:
     """Tags story texts with sentiment (story and sentence) and linked causes."""
 
-    def __init__(self, backbone: Any, head: SentimentHead, taxonomy: Taxonomy) -> None:
+    def __init__(self, backbone: Any, head: SentimentHead, taxonomy: Taxonomy,
+                 cause_heads: CauseHeads | None = None) -> None:
         self.backbone = backbone
         self.head = head
         self.taxonomy = taxonomy
+        self.cause_heads = cause_heads if cause_heads is not None else CauseHeads.load()
         dimension = getattr(backbone, "get_embedding_dimension", None)
         self._dimension = int(dimension() if dimension else
                               backbone.get_sentence_embedding_dimension())
-        self.linker = CauseLinker(taxonomy, lambda texts: self._encode(texts, batch_size=64))
+        self._replies: ReplyClassifier | None = None
+        self.linker = CauseLinker(taxonomy, lambda texts: self._encode(texts, batch_size=64),
+                                  self.cause_heads)
 
     @property
     def model_version(self) -> str:
-        """Short id of backbone + sentiment head + taxonomy, e.g. 'minilm-l6-v2.s1a2b3c4d.t0112a457'."""
+        """Short id of backbone + heads + taxonomy, e.g. 'minilm-l6-v2.h1a2b3c4d.t0112a457'.
+
+        The 'h' part hashes the sentiment head and the cause heads together.
+        """
+        import hashlib
+
         backbone = BACKBONE_NAME.lower().removeprefix("all-")
-        return f"{backbone}.s{self.head.fingerprint}.t{self.taxonomy.fingerprint}"
+        causes = self.cause_heads.fingerprint if self.cause_heads else "zero-shot"
+        heads = hashlib.sha256(f"{self.head.fingerprint}.{causes}".encode()).hexdigest()[:8]
+        return f"{backbone}.h{heads}.t{self.taxonomy.fingerprint}"
 
     def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         import torch
@@ -102,30 +116,39 @@ class Tagger:
             bar.close()
         return results
 
+    def classify_replies(self, texts: list[str]) -> list[ReplyTag]:
+        """Company replies: helpful, apologetic or policy_citing (see nlp.replies)."""
+        if self._replies is None:
+            self._replies = ReplyClassifier(lambda t: self._encode(t, batch_size=64))
+        return self._replies.classify([clean_text(t or "") for t in texts])
+
     def _tag_chunk(self, texts: list[str], batch_size: int) -> list[StoryTags]:
-        per_story = [split_sentences(text or "") for text in texts]
+        texts = [clean_text(text or "") for text in texts]
+        languages = [detect_language(text) for text in texts]
+        # Not English: tagged with its language, left neutral without causes (MiniLM is English).
+        per_story = [split_sentences(text) if lang in (None, "en") else []
+                     for text, lang in zip(texts, languages)]
         flat = [sentence for sentences in per_story for sentence in sentences]
         embeddings = self._encode(flat, batch_size)
         scores, labels = self.head.scores_and_labels(embeddings)
-        results, offset = [], 0
-        for text, sentences in zip(texts, per_story):
-            span = slice(offset, offset + len(sentences))
-            offset += len(sentences)
-            results.append(self._story(text, sentences, embeddings[span],
-                                       [float(s) for s in scores[span]], labels[span]))
+        causes = self.linker.link_chunk(embeddings, per_story, labels)
+        bounds = np.cumsum([0] + [len(s) for s in per_story])
+        vectors = np.array([story_vector(embeddings[a:b]) for a, b in pairwise(bounds)])
+        story_scores, story_labels = self.head.scores_and_labels(vectors)
+        results = []
+        for k, (language, sentences) in enumerate(zip(languages, per_story)):
+            span = range(bounds[k], bounds[k + 1])
+            sentiment, score = (story_labels[k], float(story_scores[k])) if sentences else (
+                "neutral", 0.0)
+            results.append(StoryTags(
+                sentiment=sentiment,
+                sentiment_score=round(score, 4),
+                language=language,
+                sentences=[SentenceTag(i, text, labels[j], round(float(scores[j]), 4))
+                           for i, (j, text) in enumerate(zip(span, sentences))],
+                causes=causes[k],
+            ))
         return results
-
-    def _story(self, text: str, sentences: list[str], embeddings: np.ndarray,
-               scores: list[float], labels: list[str]) -> StoryTags:
-        sentiment, score = story_sentiment(scores, labels, [len(s.split()) for s in sentences])
-        return StoryTags(
-            sentiment=sentiment,
-            sentiment_score=round(score, 4),
-            language=guess_language(text) if sentences else None,
-            sentences=[SentenceTag(i, s, lab, round(sc, 4))
-                       for i, (s, lab, sc) in enumerate(zip(sentences, labels, scores))],
-            causes=self.linker.link(embeddings, sentences, labels),
-        )
 
 
 def load_tagger(taxonomy_path: Path | None = None) -> Tagger:

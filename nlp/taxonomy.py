@@ -30,6 +30,12 @@ class Cause:
     examples: tuple[str, ...]
     threshold: float | None = None
 
+    @property
+    def fingerprint(self) -> str:
+        """Short hash of the description and examples: a trained head is valid for this only."""
+        payload = json.dumps([self.id, self.description, list(self.examples)])
+        return hashlib.sha256(payload.encode()).hexdigest()[:8]
+
 
 @dataclass(frozen=True)
 class Taxonomy:

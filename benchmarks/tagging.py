@@ -1,0 +1,80 @@
+"""Benchmark the tagger against a plain SentenceTransformer.encode of the same texts, same run.
+
+N review-length stories (~60 words: two hand-labelled stories joined, cycled over the project's
+labelled and demo stories) are encoded once with the bare backbone (whole texts, batch 64) and
+then tagged end to end (sentences, sentiment, causes, evidence). Prints stories/s for both, their
+ratio and the peak RSS after each phase (best of --rounds alternating runs). Not a test: the machine's other load moves the absolute
+numbers, so compare the ratio.
+
+Example:
+    python benchmarks/tagging.py --n 2000 --threads 2
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def review_texts(n: int) -> list[str]:
+    """n texts of about 60 words, built from the project's labelled stories."""
+    from nlp.labelled import training_pool
+
+    pool = training_pool()
+    base = [s.text for split in ("train", "dev", "test") for s in pool[split]]
+    texts, i = [], 0
+    while len(texts) < n:
+        text = base[i % len(base)]
+        j = i
+        while len(text.split()) < 50:
+            j += 1
+            text = f"{text} {base[(j * 7) % len(base)]}"
+        texts.append(" ".join(text.split(" ")[:70]))
+        i += 1
+    return texts
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating runs; best of each")
+    args = parser.parse_args(argv)
+    import torch
+
+    import nlp
+
+    tagger = nlp.load_tagger()
+    torch.set_num_threads(args.threads)
+    texts = review_texts(args.n)
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    print(f"{len(texts)} stories, {words:.0f} words on average, {args.threads} threads, "
+          f"model {tagger.model_version}")
+    tagger.tag(texts[:64])  # warm-up
+    encode_s, tag_s = float("inf"), float("inf")
+    for _ in range(args.rounds):  # alternate, keep each one's best: the machine is shared
+        start = time.perf_counter()
+        with torch.inference_mode():
+            tagger.backbone.encode(texts, batch_size=64, normalize_embeddings=True,
+                                   show_progress_bar=False)
+        encode_s = min(encode_s, time.perf_counter() - start)
+        encode_rss = peak_rss_mb()
+        start = time.perf_counter()
+        tagger.tag(texts)
+        tag_s = min(tag_s, time.perf_counter() - start)
+    print(f"plain encode: {len(texts) / encode_s:7.1f} stories/s  peak RSS {encode_rss:.0f} MB")
+    print(f"full tagger : {len(texts) / tag_s:7.1f} stories/s  peak RSS {peak_rss_mb():.0f} MB")
+    print(f"tagger / plain encode speed ratio: {encode_s / tag_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()

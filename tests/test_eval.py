@@ -1,0 +1,57 @@
+"""`storywatch eval` and its reports; the demo regression that started issue 4."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+import nlp
+from nlp.evaluation import multi_label_report, single_label_report, star_agreement
+from nlp.labelled import DEMO_STORIES, read_stories, training_pool
+from storywatch.cli import cli
+
+
+def test_single_label_report_numbers() -> None:
+    report = single_label_report("s", ["positive", "negative", "negative", "neutral"],
+                                 ["positive", "negative", "positive", "neutral"],
+                                 ["negative", "neutral", "positive"])
+    assert report.per_class["negative"] == pytest.approx(
+        {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2})
+    assert report.per_class["positive"]["precision"] == 0.5
+    assert report.confusion["negative"]["positive"] == 1 and report.accuracy == 0.75
+    assert report.macro_f1 == pytest.approx((2 / 3 + 1 + 2 / 3) / 3)
+    assert "confusion" in report.render()
+
+
+def test_multi_label_report_counts_none() -> None:
+    report = multi_label_report("c", [{"a"}, set(), {"a", "b"}], [{"a"}, {"b"}, {"a"}], ["a", "b"])
+    assert report.per_class["a"]["f1"] == 1.0
+    assert report.per_class["b"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert report.confusion["(none)"]["b"] == 1 and report.macro_f1 == 0.5
+
+
+def test_star_agreement_leaves_three_stars_out() -> None:
+    result = star_agreement(None, [], [1, 3, 5, 4], ["negative", "positive", "neutral", "positive"])
+    assert result["rated"] == 3 and result["agreement"] == pytest.approx(2 / 3)
+
+
+def test_eval_command_prints_every_report(tagger, monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(nlp, "load_tagger", lambda *args, **kwargs: tagger)
+    result = CliRunner().invoke(cli, ["eval", "--split", "dev", "--alexa-limit", "40",
+                                      "--workdir", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"dev split: {len(training_pool()['dev'])} stories" in out
+    for heading in ("sentiment: macro-F1", "causes: macro-F1", "owners: macro-F1",
+                    "owner accuracy", "confusion (rows gold", "No warehouse at",
+                    "star agreement, amazon_alexa_reviews.csv"):
+        assert heading in out, heading
+
+
+def test_demo_positives_are_no_longer_called_negative(tagger) -> None:
+    """Issue 4: 45 of 66 positive demo stories were tagged negative ('Refund was crazy fast')."""
+    stories = read_stories(DEMO_STORIES, "demo")
+    tags = tagger.tag([s.text for s in stories])
+    positives = [t.sentiment for s, t in zip(stories, tags) if s.sentiment == "positive"]
+    assert positives.count("negative") <= 6, positives.count("negative")
+    fast = tagger.tag(["Refund was crazy fast"])[0]
+    assert fast.sentiment == "positive"
