@@ -31,6 +31,7 @@ def eval_command(splits: tuple[str, ...], workdir: Path | None, alexa: Path | No
 
     Example:
 
+    \b
         storywatch eval --split test --workdir storywatch-data --alexa-limit 500
     """
     import nlp
@@ -69,7 +70,13 @@ def _echo_stars(where: str, result: dict) -> None:
 
 @click.group()
 def taxonomy() -> None:
-    """Inspect the cause taxonomy (nlp/taxonomy.yaml or your own)."""
+    """Inspect the cause taxonomy (nlp/taxonomy.yaml or your own).
+
+    Example:
+
+    \b
+        storywatch taxonomy check
+    """
 
 
 @taxonomy.command(name="check")
@@ -84,6 +91,7 @@ def taxonomy_check(path: Path | None, examples: Path | None) -> None:
 
     Example:
 
+    \b
         storywatch taxonomy check --taxonomy my_taxonomy.yaml
     """
     from nlp.cause_heads import CauseHeads
