@@ -34,10 +34,12 @@ def test_star_agreement_leaves_three_stars_out() -> None:
     assert result["rated"] == 3 and result["agreement"] == pytest.approx(2 / 3)
 
 
-def test_eval_command_prints_every_report(tagger, monkeypatch, tmp_path) -> None:
+def test_eval_command_prints_every_report(tagger, monkeypatch, tmp_path, shared_data) -> None:
     monkeypatch.setattr(nlp, "load_tagger", lambda *args, **kwargs: tagger)
-    result = CliRunner().invoke(cli, ["eval", "--split", "dev", "--alexa-limit", "40",
-                                      "--workdir", str(tmp_path)], catch_exceptions=False)
+    alexa = shared_data / "amazon_alexa_reviews.csv"
+    result = CliRunner().invoke(cli, ["eval", "--split", "dev", "--alexa", str(alexa),
+                                      "--alexa-limit", "40", "--workdir", str(tmp_path)],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.output
     assert f"dev split: {len(training_pool()['dev'])} stories" in out
