@@ -132,6 +132,12 @@ def show_table(frame: pd.DataFrame, key: str, file_name: str, **options: object)
                        file_name=f"{file_name}.csv", mime="text/csv", key=f"{key}_csv")
 
 
+def chart_download(png: bytes, key: str, file_name: str) -> None:
+    """The "Download chart (PNG)" button under a chart: the same data drawn by matplotlib."""
+    st.download_button("Download chart (PNG)", png, file_name=f"{file_name}.png",
+                       mime="image/png", key=f"{key}_png")
+
+
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def report_files(workdir: str, period: str, end: date | None) -> dict[str, tuple[str, bytes]]:
     """The exec report (HTML and PDF) for the period holding `end`: {format: (name, bytes)}."""

@@ -20,8 +20,9 @@ from tests.fixture_warehouse import (
     HOSTILE_TEXTS,
     build_fixture_warehouse,
 )
-from warehouse import connect, database_path
+from warehouse import connect, connect_read_only, database_path, queries, report_queries
 from warehouse.loader import upsert_stories
+from warehouse.report_charts import bars_png, heatmap_png, trend_png
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 PAGES = ("pages/overview.py", "pages/competitors.py", "pages/causes.py", "pages/stories.py",
@@ -229,3 +230,40 @@ def test_empty_and_untagged_warehouse_tell_what_to_run(monkeypatch, tmp_path):
     for page in PAGES[:4]:
         app = open_app(monkeypatch, tmp_path, page)
         assert "storywatch tag" in app.info[0].value
+
+
+CHART_PNGS = {"pages/overview.py": {"overview_trend_png", "overview_volume_png"},
+              "pages/competitors.py": {"competitors_heatmap_png"},
+              "pages/causes.py": {"causes_owner_chart_png", "causes_trend_chart_png"}}
+
+
+@pytest.mark.parametrize("page", sorted(CHART_PNGS))
+def test_every_chart_has_a_png_download(monkeypatch, fixture_workdir, page):
+    app = open_app(monkeypatch, fixture_workdir, page)
+    charts = len(app.get("vega_lite_chart")) + len(app.get("arrow_vega_lite_chart"))
+    pngs = [button for button in app.get("download_button")
+            if button.label == "Download chart (PNG)"]
+    assert charts == len(pngs) == len(CHART_PNGS[page])
+    # The widget id holds the key the page gave the button.
+    assert {key for key in CHART_PNGS[page] if any(key in b.proto.id for b in pngs)} \
+        == CHART_PNGS[page]
+
+
+def test_chart_renderers_draw_png_from_the_pages_data(fixture_workdir):
+    con = connect_read_only(fixture_workdir)
+    try:
+        weekly = queries.weekly_net_score(con)
+        gap = report_queries.competitor_gap(con)
+        owners = report_queries.owner_scores(con)
+        trend = report_queries.cause_trend(con)
+    finally:
+        con.close()
+    pngs = [trend_png(weekly, "Net story score per week"),
+            bars_png(weekly, "Stories per week", "week", "brand", "stories", "Stories"),
+            heatmap_png(gap, "Gap"),
+            bars_png(owners, "Owners", "owner", "side", "negative_share", "%"),
+            trend_png(trend, "Per cause", by="cause"),
+            heatmap_png(gap.iloc[0:0], "No gap"), bars_png(owners.iloc[0:0], "None", "owner",
+                                                          "side", "negative_share", "%")]
+    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 2000 for png in pngs)
+    assert len(set(pngs)) == len(pngs)

@@ -245,6 +245,26 @@ def every_answer(con) -> dict[str, pd.DataFrame]:
         "trend": report_queries.cause_trend(con), "counts": report_queries.cause_counts(con),
         "movers": report_queries.cause_movers(con, week),
         "change": report_queries.brand_change(con, week),
+        **cause_answers(con),
+    }
+
+
+def cause_answers(con) -> dict[str, pd.DataFrame]:
+    """The Causes & owners page's questions under filters (daily cause rollups when current)."""
+    month = report_queries.period_ending("month", date(2025, 3, 24))
+    scope = {"brands": ["Northwind", "HomeHaven"], "sources": ["trustpilot", "schema_org"],
+             "start": date(2025, 1, 20), "end": date(2025, 3, 16)}
+    refunds = {"causes": ["refunds", "staff attitude"]}
+    return {
+        "owners_scoped": report_queries.owner_scores(con, **scope),
+        "owners_causes": report_queries.owner_scores(con, **refunds),
+        "trend_scoped": report_queries.cause_trend(con, **scope, **refunds),
+        "counts_scoped": report_queries.cause_counts(con, owner="Operations", **scope),
+        "counts_causes": report_queries.cause_counts(con, **refunds),
+        "movers_month": report_queries.cause_movers(con, month, limit=10),
+        "movers_scoped": report_queries.cause_movers(con, month, brands=["Northwind"],
+                                                     **refunds),
+        "latest": pd.DataFrame({"day": [report_queries.latest_story_day(con)]}),
     }
 
 
@@ -256,6 +276,8 @@ def test_rollups_give_the_same_answers_and_are_dropped_when_stale(tmp_path):
         assert relation_names(con)["story_facts"] == "story_facts"
         refresh_rollups(con)
         assert rollups_current(con) and relation_names(con)["story_facts"] == "rollup_story_facts"
+        assert relation_names(con)["daily_causes"] == "rollup_daily_causes"
+        assert all(not frame.empty for frame in from_views.values())
         for name, answer in every_answer(con).items():
             pd.testing.assert_frame_equal(answer, from_views[name], obj=name)
         upsert_stories(con, [{"story_key": "t:new", "source": "t", "brand": "Northwind",

@@ -32,12 +32,12 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def trend_figure(weekly: pd.DataFrame, title: str) -> Figure:
-    """Net story score per brand per week, one line per brand."""
+def trend_figure(weekly: pd.DataFrame, title: str, by: str = "brand") -> Figure:
+    """Net story score per week, one line per value of `by` (a brand, or a cause)."""
     with rc_context(STYLE):
         figure = Figure(figsize=(7.5, 3.2))
         axes = figure.subplots()
-        for brand, rows in weekly.groupby("brand", sort=False):
+        for brand, rows in weekly.groupby(by, sort=False):
             axes.plot(pd.to_datetime(rows["week"]), rows["net_story_score"], marker="o",
                       label=plain(brand))
         axes.axhline(0, color="#999", linewidth=0.8)
@@ -65,8 +65,56 @@ def movers_figure(movers: pd.DataFrame, title: str) -> Figure:
     return figure
 
 
-def trend_png(weekly: pd.DataFrame, title: str) -> bytes:
-    return _png(trend_figure(weekly, title))
+def trend_png(weekly: pd.DataFrame, title: str, by: str = "brand") -> bytes:
+    return _png(trend_figure(weekly, title, by))
+
+
+def bars_png(frame: pd.DataFrame, title: str, category: str, group: str, value: str,
+             label: str) -> bytes:
+    """Grouped bars: `value` per `category` (one bar per `group` within it), as PNG."""
+    table = frame.pivot_table(index=category, columns=group, values=value, aggfunc="sum",
+                              sort=False).fillna(0)
+    with rc_context(STYLE):
+        figure = Figure(figsize=(7.5, 3.2))
+        axes = figure.subplots()
+        width = 0.8 / max(len(table.columns), 1)
+        positions = range(len(table.index))
+        for number, column in enumerate(table.columns):
+            axes.bar([x + number * width for x in positions], table[column], width,
+                     label=plain(column))
+        axes.set_xticks([x + 0.4 - width / 2 for x in positions],
+                        [plain(str(i)[:10]) for i in table.index],
+                        rotation=45, ha="right")
+        axes.set_ylabel(plain(label))
+        axes.set_title(plain(title), loc="left")
+        if len(table.columns):
+            axes.legend(loc="upper left", fontsize=8, frameon=False)
+    return _png(figure)
+
+
+def heatmap_png(gap: pd.DataFrame, title: str) -> bytes:
+    """The competitor gap per cause (rows) and competitor (columns), red to blue, as PNG."""
+    table = gap.pivot_table(index="cause", columns="competitor", values="gap", aggfunc="first")
+    with rc_context(STYLE):
+        figure = Figure(figsize=(1.8 + 1.3 * max(len(table.columns), 1),
+                                 1.0 + 0.35 * max(len(table.index), 1)))
+        axes = figure.subplots()
+        if table.empty:
+            axes.text(0.5, 0.5, "No competitor to compare with", ha="center", va="center")
+            axes.set_axis_off()
+            return _png(figure)
+        image = axes.imshow(table.to_numpy(dtype=float), cmap="RdBu", vmin=-100, vmax=100,
+                            aspect="auto")
+        axes.set_xticks(range(len(table.columns)), [plain(c) for c in table.columns])
+        axes.set_yticks(range(len(table.index)), [plain(c) for c in table.index])
+        for row, cause in enumerate(table.index):
+            for column, competitor in enumerate(table.columns):
+                value = table.loc[cause, competitor]
+                if pd.notna(value):
+                    axes.text(column, row, f"{value:+.1f}", ha="center", va="center", fontsize=8)
+        figure.colorbar(image, ax=axes, label="Gap (ours minus theirs)")
+        axes.set_title(plain(title), loc="left")
+    return _png(figure)
 
 
 def movers_png(movers: pd.DataFrame, title: str) -> bytes:

@@ -9,7 +9,7 @@ previous period is the one just before it, so "moved" always compares like with 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -18,10 +18,26 @@ import duckdb
 import pandas as pd
 
 from warehouse.queries import LINK, Day, Names, _frame, _read, _where
+from warehouse.report_rollups import relation_names
 
 PeriodKind = Literal["week", "month"]
-_NET = ("count(*) FILTER (WHERE sentiment = 'positive') "
-        "- count(*) FILTER (WHERE sentiment = 'negative')")
+POSITIVE, NEGATIVE = "sentiment = 'positive'", "sentiment = 'negative'"
+_NET = f"count(*) FILTER (WHERE {POSITIVE}) - count(*) FILTER (WHERE {NEGATIVE})"
+
+
+def _counter(counted: bool) -> Callable[..., str]:
+    """How to count stories: rows of a view, or sum the `stories` column of a daily rollup."""
+    def number(condition: str = "TRUE") -> str:
+        if counted:
+            return f"CAST(coalesce(sum(stories) FILTER (WHERE {condition}), 0) AS BIGINT)"
+        return "count(*)" if condition == "TRUE" else f"count(*) FILTER (WHERE {condition})"
+    return number
+
+
+def _daily(con: duckdb.DuckDBPyConnection, name: str, view: str) -> tuple[str, bool]:
+    """The daily rollup `name` while it is current (counted rows), else the view (story rows)."""
+    table = relation_names(con).get(name)
+    return (table, True) if table else (view, False)
 
 
 @dataclass(frozen=True)
@@ -111,22 +127,19 @@ def cause_movers(
     `moved` below zero means the cause brought more negative stories than in the previous period.
     """
     where, params = _where(brands=brands, sources=sources, cause_in=causes, competitor=False)
+    relation, counted = _daily(con, "daily_causes", "story_causes")
+    n, at = _counter(counted), "day" if counted else "published_at"
+    now, before = f"{at} >= CAST(? AS TIMESTAMP)", f"{at} < CAST(? AS TIMESTAMP)"
     return _frame(con, f"""
         WITH windows AS (
-            SELECT cause, any_value(owner) AS owner,
-                   count(*) FILTER (WHERE published_at >= CAST(? AS TIMESTAMP)) AS stories,
-                   count(*) FILTER (WHERE published_at < CAST(? AS TIMESTAMP)) AS previous_stories,
-                   count(*) FILTER (WHERE published_at >= CAST(? AS TIMESTAMP)
-                                    AND sentiment = 'positive')
-                   - count(*) FILTER (WHERE published_at >= CAST(? AS TIMESTAMP)
-                                      AND sentiment = 'negative') AS net_stories,
-                   count(*) FILTER (WHERE published_at < CAST(? AS TIMESTAMP)
-                                    AND sentiment = 'positive')
-                   - count(*) FILTER (WHERE published_at < CAST(? AS TIMESTAMP)
-                                      AND sentiment = 'negative') AS previous_net_stories
-            FROM story_causes
-            WHERE sentiment IS NOT NULL AND published_at >= CAST(? AS TIMESTAMP)
-              AND published_at < CAST(? AS TIMESTAMP) AND {where}
+            SELECT cause, any_value(owner) AS owner, {n(now)} AS stories,
+                   {n(before)} AS previous_stories,
+                   {n(f"{now} AND {POSITIVE}")} - {n(f"{now} AND {NEGATIVE}")} AS net_stories,
+                   {n(f"{before} AND {POSITIVE}")} - {n(f"{before} AND {NEGATIVE}")}
+                       AS previous_net_stories
+            FROM {relation}
+            WHERE sentiment IS NOT NULL AND {at} >= CAST(? AS TIMESTAMP)
+              AND {at} < CAST(? AS TIMESTAMP) AND {where}
             GROUP BY cause
         )
         SELECT cause, owner, stories, net_stories,
@@ -210,17 +223,22 @@ def owner_scores(
     scope = {"brands": brands, "start": start, "end": end, "sources": sources}
     where, params = _where(**scope, cause_in=causes)
     total_where, total_params = _where(**scope)
+    facts, whole = _daily(con, "daily_scores", "story_facts")
     # A story naming two causes of one owner counts once for that owner (view story_owners).
-    owned = (f"SELECT DISTINCT story_key, owner, is_competitor, sentiment FROM story_causes "
-             f"WHERE {where}") if causes else f"SELECT * FROM story_owners WHERE {where}"
+    if causes:
+        owned, counted = (f"SELECT DISTINCT story_key, owner, is_competitor, sentiment "
+                          f"FROM story_causes WHERE {where}"), False
+    else:
+        relation, counted = _daily(con, "daily_owners", "story_owners")
+        owned = f"SELECT * FROM {relation} WHERE {where}"
+    n = _counter(counted)
     return _frame(con, f"""
         WITH totals AS (
-            SELECT is_competitor, count(*) AS side_stories FROM story_facts
+            SELECT is_competitor, {_counter(whole)()} AS side_stories FROM {facts}
             WHERE sentiment IS NOT NULL AND {total_where} GROUP BY is_competitor
         ), per_owner AS (
-            SELECT owner, is_competitor, count(*) AS stories,
-                   count(*) FILTER (WHERE sentiment = 'positive') AS positive,
-                   count(*) FILTER (WHERE sentiment = 'negative') AS negative
+            SELECT owner, is_competitor, {n()} AS stories, {n(POSITIVE)} AS positive,
+                   {n(NEGATIVE)} AS negative
             FROM ({owned}) WHERE sentiment IS NOT NULL GROUP BY owner, is_competitor
         )
         SELECT p.owner, CASE WHEN p.is_competitor THEN 'competitor' ELSE 'ours' END AS side,
@@ -239,12 +257,13 @@ def cause_trend(
     """Our brands' stories and net story score per cause per week."""
     where, params = _where(brands=brands, start=start, end=end, sources=sources,
                            cause_in=causes, competitor=False)
+    relation, counted = _daily(con, "daily_causes", "story_causes")
+    n = _counter(counted)
     return _frame(con, f"""
-        SELECT CAST(week AS DATE) AS week, cause, any_value(owner) AS owner, count(*) AS stories,
-               count(*) FILTER (WHERE sentiment = 'positive') AS positive,
-               count(*) FILTER (WHERE sentiment = 'negative') AS negative,
-               round(100.0 * ({_NET}) / count(*), 1) AS net_story_score
-        FROM story_causes WHERE sentiment IS NOT NULL AND week IS NOT NULL AND {where}
+        SELECT CAST(week AS DATE) AS week, cause, any_value(owner) AS owner, {n()} AS stories,
+               {n(POSITIVE)} AS positive, {n(NEGATIVE)} AS negative,
+               round(100.0 * ({n(POSITIVE)} - {n(NEGATIVE)}) / {n()}, 1) AS net_story_score
+        FROM {relation} WHERE sentiment IS NOT NULL AND week IS NOT NULL AND {where}
         GROUP BY week, cause ORDER BY week, cause
     """, params)
 
@@ -262,21 +281,21 @@ def cause_counts(
     scope = {"brands": brands, "start": start, "end": end, "sources": sources}
     where, params = _where(**scope)
     cause_where, cause_params = _where(**scope, owner=owner, cause_in=causes)
+    facts, whole = _daily(con, "daily_scores", "story_facts")
+    relation, counted = _daily(con, "daily_causes", "story_causes")
+    n = _counter(counted)
     return _frame(con, f"""
         WITH totals AS (
-            SELECT brand, count(*) AS brand_stories FROM story_facts
+            SELECT brand, {_counter(whole)()} AS brand_stories FROM {facts}
             WHERE sentiment IS NOT NULL AND {where} GROUP BY brand
+        ), per_cause AS (
+            SELECT brand, bool_or(is_competitor) AS is_competitor, cause, owner,
+                   {n(NEGATIVE)} AS negative, {n(POSITIVE)} AS positive, {n()} AS stories
+            FROM {relation} WHERE {cause_where} GROUP BY brand, cause, owner
         )
-        SELECT c.brand, CASE WHEN bool_or(c.is_competitor) THEN 'competitor' ELSE 'ours' END
-                   AS side,
-               c.cause, c.owner,
-               count(*) FILTER (WHERE c.sentiment = 'negative') AS negative,
-               count(*) FILTER (WHERE c.sentiment = 'positive') AS positive,
-               count(*) AS stories,
-               round(100.0 * count(*) FILTER (WHERE c.sentiment = 'negative')
-                     / any_value(t.brand_stories), 1) AS negative_share
-        FROM (SELECT * FROM story_causes WHERE {cause_where}) c
-        JOIN totals t ON t.brand = c.brand
-        GROUP BY c.brand, c.cause, c.owner
+        SELECT c.brand, CASE WHEN c.is_competitor THEN 'competitor' ELSE 'ours' END AS side,
+               c.cause, c.owner, c.negative, c.positive, c.stories,
+               round(100.0 * c.negative / t.brand_stories, 1) AS negative_share
+        FROM per_cause c JOIN totals t ON t.brand = c.brand
         ORDER BY side DESC, c.brand, negative DESC, c.cause
     """, params + cause_params)

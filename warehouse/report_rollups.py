@@ -1,4 +1,4 @@
-"""Rollups: story_facts, story_causes and story_owners materialised as tables, used only while still current.
+"""Rollups: the story views materialised as tables and daily counts, used only while current.
 
 Every dashboard question reads the views, and the views join stories, tags and causes: about
 0.3-0.5 s per question at a million stories on two cores. `refresh_rollups()` (a writer: run it
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import duckdb
 
-FINGERPRINT_SQL = """
-    SELECT concat_ws('|', (SELECT count(*) FROM stories), (SELECT max(updated_at) FROM stories),
+# Part of the fingerprint: a rollup built by code with other tables is stale, never half-read.
+ROLLUP_VERSION = "2"
+FINGERPRINT_SQL = f"""
+    SELECT concat_ws('|', '{ROLLUP_VERSION}', (SELECT count(*) FROM stories), (SELECT max(updated_at) FROM stories),
                      (SELECT count(*) FROM story_tags), (SELECT max(tagged_at) FROM story_tags),
                      (SELECT count(*) FROM cause_tags),
                      (SELECT string_agg(model_version, ',') FROM current_model))
@@ -22,6 +24,16 @@ VIEWS = {"story_facts": "rollup_story_facts", "story_causes": "rollup_story_caus
 # Tagged stories counted per brand, source, day and sentiment: the headline and weekly scores
 # sum a few thousand rows instead of counting every story.
 DAILY_SCORES = "rollup_daily_scores"
+# The same per cause (and per owner, a story counted once per owner): the Causes & owners page
+# sums a few hundred thousand rows at most instead of joining every story to its causes.
+DAILY_CAUSES = "rollup_daily_causes"
+DAILY_OWNERS = "rollup_daily_owners"
+_DAILY = """
+    CREATE OR REPLACE TABLE {table} AS
+    SELECT brand, is_competitor, source, CAST(published_at AS DATE) AS day, week,
+           {columns} sentiment, count(*) AS stories
+    FROM {view} GROUP BY ALL ORDER BY day
+"""
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
@@ -36,12 +48,10 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
             # Ordered by time, so a query for recent stories skips the older row groups.
             con.execute(f"CREATE OR REPLACE TABLE {table} AS "
                         f"SELECT * FROM {view} ORDER BY published_at")
-        con.execute(f"""
-            CREATE OR REPLACE TABLE {DAILY_SCORES} AS
-            SELECT brand, is_competitor, source, CAST(published_at AS DATE) AS day, week,
-                   sentiment, count(*) AS stories
-            FROM story_facts WHERE sentiment IS NOT NULL GROUP BY ALL ORDER BY day
-        """)
+        con.execute(_DAILY.format(table=DAILY_SCORES, columns="", view="story_facts"))
+        con.execute(_DAILY.format(table=DAILY_CAUSES, columns="cause, owner,",
+                                  view="story_causes"))
+        con.execute(_DAILY.format(table=DAILY_OWNERS, columns="owner,", view="story_owners"))
         con.execute("DELETE FROM rollup_state")
         con.execute("INSERT INTO rollup_state VALUES (?, now()::TIMESTAMP)", [_fingerprint(con)])
         con.execute("COMMIT")
@@ -62,8 +72,10 @@ def rollups_current(con: duckdb.DuckDBPyConnection) -> bool:
 def relation_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """What to read for each rolled-up view: the rollup tables when current, else the views.
 
-    `daily_scores` names the daily counts table only while it is current (else it is absent).
+    `daily_scores`, `daily_causes` and `daily_owners` name the daily counts tables only while
+    they are current (else they are absent).
     """
     if rollups_current(con):
-        return {**VIEWS, "daily_scores": DAILY_SCORES}
+        return {**VIEWS, "daily_scores": DAILY_SCORES, "daily_causes": DAILY_CAUSES,
+                "daily_owners": DAILY_OWNERS}
     return {view: view for view in VIEWS}

@@ -10,8 +10,9 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from dashboard.data import current_workdir, fetch, has_tagged_stories, show_table
+from dashboard.data import chart_download, current_workdir, fetch, has_tagged_stories, show_table
 from dashboard.filters import sidebar_filters
+from warehouse.report_charts import bars_png, trend_png
 from warehouse.report_queries import period_ending
 
 ALL = "All owners"
@@ -34,6 +35,9 @@ if workdir is not None and has_tagged_stories(workdir):
             tooltip=["owner", "side", "stories", "positive", "negative", "net_story_score"],
         )
         st.altair_chart(chart, width="stretch", key="causes_owner_chart")
+        chart_download(bars_png(owners, "Negative stories by owner (% of the side's stories)",
+                                "owner", "side", "negative_share", "% of the side's stories"),
+                       "causes_owner_chart", "owners")
         show_table(owners, "causes_owner_table", "owners")
 
         st.subheader("Causes that moved most (our brands)")
@@ -63,6 +67,8 @@ if workdir is not None and has_tagged_stories(workdir):
                 tooltip=["cause", "owner", "week:T", "stories", "net_story_score"],
             )
             st.altair_chart(line, width="stretch", key="causes_trend_chart")
+            chart_download(trend_png(trend, "Net story score per cause (our brands)", by="cause"),
+                           "causes_trend_chart", "cause-trend")
             show_table(trend, "causes_trend_table", "cause-trend",
                        column_config={"week": st.column_config.DateColumn("week")})
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from dashboard.data import current_workdir, fetch, has_tagged_stories, show_table
+from dashboard.data import chart_download, current_workdir, fetch, has_tagged_stories, show_table
 from dashboard.filters import our_brands, sidebar_filters
+from warehouse.report_charts import heatmap_png
 
 st.title("Competitors")
 st.caption("Gap = our net story score on a cause minus the competitor's: above 0 we do better.")
@@ -47,6 +48,8 @@ if workdir is not None and has_tagged_stories(workdir):
         labels = base.mark_text().encode(text=alt.Text("gap:Q", format="+.1f"))
         event = st.altair_chart(heat + labels, width="stretch", key="competitors_heatmap",
                                 on_select="rerun", selection_mode="cell")
+        chart_download(heatmap_png(gap, "Gap per cause and competitor"), "competitors_heatmap",
+                       "competitor-gap")
         st.subheader("Gap per cause and competitor")
         show_table(gap, "competitors_table", "competitor-gap")
         st.subheader("Stories behind a cell")

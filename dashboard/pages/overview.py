@@ -9,10 +9,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import current_workdir, fetch, has_tagged_stories, report_files, show_table
+from dashboard.data import (
+    chart_download,
+    current_workdir,
+    fetch,
+    has_tagged_stories,
+    report_files,
+    show_table,
+)
 from dashboard.filters import sidebar_filters
 from dashboard.story_view import show_story
-from warehouse.report_charts import trend_png
+from warehouse.report_charts import bars_png, trend_png
 
 st.title("Overview")
 st.caption("Net story score = 100 × (positive − negative) / tagged stories, from −100 to +100.")
@@ -50,9 +57,8 @@ if workdir is not None and has_tagged_stories(workdir):
             tooltip=["brand", "week:T", "net_story_score", "stories", "positive", "negative"],
         )
         st.altair_chart(trend, width="stretch", key="overview_trend")
-        st.download_button("Download chart (PNG)", trend_png(weekly, "Net story score per week"),
-                           file_name="net-story-score.png", mime="image/png",
-                           key="overview_trend_png")
+        chart_download(trend_png(weekly, "Net story score per week"), "overview_trend",
+                       "net-story-score")
         st.subheader("Stories per week")
         volume = alt.Chart(weekly).mark_bar().encode(
             x=alt.X("week:T", title="Week"),
@@ -62,6 +68,8 @@ if workdir is not None and has_tagged_stories(workdir):
             tooltip=["brand", "week:T", "stories", "positive", "negative", "neutral"],
         )
         st.altair_chart(volume, width="stretch", key="overview_volume")
+        chart_download(bars_png(weekly, "Stories per week", "week", "brand", "stories",
+                                "Tagged stories"), "overview_volume", "stories-per-week")
         st.subheader("Weekly table")
         show_table(weekly, "overview_table", "weekly-net-story-score",
                    column_config={"week": st.column_config.DateColumn("week")})
