@@ -17,7 +17,7 @@ from warehouse.crawl_log import CrawlRun, record_crawl_runs
 from warehouse.known_stories import known_story_keys, loaded_landing_files
 from warehouse.loader import LANDING_DIR, LoadReport, load_landing
 from warehouse.report_rollups import refresh_rollups
-from warehouse.tags import pending_stories, save_tags
+from warehouse.tags import pending_stories, save_tags, set_current_model
 
 TAG_BATCH = 128
 
@@ -128,13 +128,15 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
     con = connect(settings.workdir)
     try:
         pending = pending_stories(con, tagger.model_version)
+        if not pending:
+            set_current_model(con, tagger.model_version)
     finally:
         con.close()
     started = time.perf_counter()
     bar = tqdm(total=len(pending), unit="story", desc="Tagging", disable=not progress)
-    for start in range(0, max(len(pending), 1), TAG_BATCH):
+    for start in range(0, len(pending), TAG_BATCH):
         batch = pending[start:start + TAG_BATCH]
-        results = tagger.tag([story.text for story in batch]) if batch else []
+        results = tagger.tag([story.text for story in batch])
         bar.update(len(batch))
         con = connect(settings.workdir)
         try:

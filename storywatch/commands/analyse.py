@@ -7,10 +7,10 @@ import click
 
 from storywatch.commands.options import (
     config_option,
-    settings_from,
     translate_errors,
     workdir_option,
 )
+from storywatch.config import load_settings
 
 EXPORT_FORMATS = ("html", "pdf", "xlsx", "csv")
 SQL_FORMATS = ("table", "csv", "json", "parquet")
@@ -139,7 +139,7 @@ def export(workdir: Path, config: Path | None, period: str, end, since_last: boo
     from warehouse import connect_read_only
     from warehouse.export import export_report, export_since_last
 
-    settings = settings_from(workdir, config)
+    settings = load_settings(workdir, config)
     out_dir = out or Path(workdir) / "exports"
     con = connect_read_only(workdir)
     try:
@@ -180,7 +180,7 @@ def classify(input_path: Path, text_column: str, output: Path, config: Path | No
     from nlp import load_tagger
     from nlp.classify import classify_file
 
-    settings = settings_from(Path("."), config)
+    settings = load_settings(Path("."), config)
     rows = classify_file(input_path, text_column, output, load_tagger(settings.taxonomy),
                          progress=progress)
     click.echo(f"Tagged {rows} rows into {output}")

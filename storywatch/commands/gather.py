@@ -8,10 +8,10 @@ import click
 from storywatch import pipeline
 from storywatch.commands.options import (
     config_option,
-    settings_from,
     translate_errors,
     workdir_option,
 )
+from storywatch.config import load_settings
 
 
 def _echo_crawl(results: list) -> None:
@@ -77,7 +77,7 @@ def crawl(workdir: Path, config: Path | None, max_pages: int | None, url: str | 
 
         storywatch crawl --url https://www.example.com/reviews --brand Northwind --max-pages 3
     """
-    settings = settings_from(workdir, config)
+    settings = load_settings(workdir, config)
     if url is None:
         if brand is not None or competitor:
             raise click.UsageError("--brand and --competitor go with --url URL.")
@@ -102,7 +102,7 @@ def load(workdir: Path, config: Path | None) -> None:
     \b
         storywatch load --workdir storywatch-data
     """
-    _echo_load(pipeline.load(settings_from(workdir, config)))
+    _echo_load(pipeline.load(load_settings(workdir, config)))
 
 
 @click.command()
@@ -118,7 +118,7 @@ def tag(workdir: Path, config: Path | None, progress: bool) -> None:
     \b
         storywatch tag --workdir storywatch-data
     """
-    _echo_tag(pipeline.tag(settings_from(workdir, config), progress=progress))
+    _echo_tag(pipeline.tag(load_settings(workdir, config), progress=progress))
 
 
 @click.command()
@@ -135,7 +135,7 @@ def run(workdir: Path, config: Path | None, max_pages: int | None, progress: boo
     \b
         storywatch run --workdir storywatch-data
     """
-    settings = settings_from(workdir, config)
+    settings = load_settings(workdir, config)
     _echo_crawl(pipeline.crawl(settings, max_pages=max_pages))
     _echo_load(pipeline.load(settings))
     _echo_tag(pipeline.tag(settings, progress=progress))

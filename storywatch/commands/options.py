@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from storywatch.config import DEFAULT_WORKDIR, Settings, load_settings
+from storywatch.config import DEFAULT_WORKDIR
 
 DOMAIN_PACKAGES = ("storywatch", "crawler", "nlp", "warehouse", "dashboard")
 
@@ -43,7 +43,3 @@ config_option = click.option(
     "--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="storywatch.toml to use (default: ./storywatch.toml, else WORKDIR/storywatch.toml).",
 )
-
-
-def settings_from(workdir: Path, config: Path | None) -> Settings:
-    return load_settings(workdir, config)
