@@ -16,7 +16,14 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from warehouse import WarehouseError, connect_read_only, database_path, queries, report_queries
+from warehouse import (
+    WarehouseError,
+    connect_read_only,
+    database_path,
+    queries,
+    reply_queries,
+    report_queries,
+)
 
 WORKDIR_KEY = "storywatch_workdir"
 CACHE_SECONDS = 30
@@ -37,10 +44,11 @@ def current_workdir() -> Path | None:
 
 
 def _named(name: str):
-    for module in (queries, report_queries):
+    for module in (queries, report_queries, reply_queries):
         if hasattr(module, name):
             return getattr(module, name)
-    raise AttributeError(f"no named query {name!r} in warehouse.queries or report_queries")
+    raise AttributeError(f"no named query {name!r} in warehouse.queries, report_queries or "
+                         "reply_queries")
 
 
 def ask(workdir: str, name: str, **filters: object) -> pd.DataFrame | int:

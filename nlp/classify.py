@@ -142,7 +142,7 @@ def classify_file(input_path: Path, text_column: str, output_path: Path, tagger:
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(unit="row", desc="classifying")
+        bar = tqdm(total=_count_rows(input_path, kind), unit=" stories", desc="classifying")
     written = 0
     try:
         with temp.open("w", encoding="utf-8") as out:
@@ -158,6 +158,17 @@ def classify_file(input_path: Path, text_column: str, output_path: Path, tagger:
         if bar is not None:
             bar.close()
     return written
+
+
+def _count_rows(path: Path, kind: str) -> int:
+    """Data rows in the file, counted in a quick pass first so the progress bar can show an ETA."""
+    if kind == "jsonl":
+        with path.open("rb") as handle:
+            return sum(1 for raw in handle if raw.strip())
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    # csv.reader, not a line count: a quoted field may hold line breaks.
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        return max(sum(1 for record in csv.reader(handle) if record) - 1, 0)
 
 
 def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:

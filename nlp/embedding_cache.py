@@ -1,25 +1,29 @@
-"""A disk cache of backbone embeddings for training runs (never used by the tagger).
+"""A disk cache of backbone vectors for training runs (never used by the tagger).
 
-Training embeds about ten thousand sentences; re-running it after adding a few labelled examples
-should not pay for all of them again. Vectors are keyed by the SHA-1 of the text and stored in one
-.npz per backbone under $STORYWATCH_CACHE (default ~/.cache/storywatch), outside the repository.
-Delete the folder to start afresh; results are identical with or without the cache.
+Training embeds about ten thousand texts; re-running it after adding a few labelled examples
+should not pay for all of them again. Each text is split into sentences and run through the
+encoder as a story (nlp.encoder): the cache keeps its (sentences + 1, dim) matrix, keyed by the
+SHA-1 of the text, in one .npz per encoder version under $STORYWATCH_CACHE (default
+~/.cache/storywatch), outside the repository. Delete the folder to start afresh; results are
+identical with or without the cache.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from nlp.model import BACKBONE_NAME
+from nlp.encoder import Encoder
+from nlp.sentences import split_sentences
+
+CHUNK = 256
 
 
-def cache_path() -> Path:
+def cache_path(version: str = "") -> Path:
     root = Path(os.environ.get("STORYWATCH_CACHE", Path.home() / ".cache" / "storywatch"))
-    return root / f"embeddings-{BACKBONE_NAME}.npz"
+    return root / f"stories-{version or 'default'}.npz"
 
 
 def _key(text: str) -> str:
@@ -27,37 +31,50 @@ def _key(text: str) -> str:
 
 
 class EmbeddingCache:
-    """Embeds texts with the backbone, reusing vectors computed by earlier runs."""
+    """Embeds texts as stories with the encoder, reusing matrices computed by earlier runs."""
 
-    def __init__(self, backbone: Any, path: Path | None = None) -> None:
-        self.backbone = backbone
-        self.path = path or cache_path()
-        self.vectors: dict[str, np.ndarray] = {}
+    def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
+        self.encoder = encoder
+        self.path = path or cache_path(encoder.version)
+        self.matrices: dict[str, np.ndarray] = {}
         if self.path.is_file():
             try:
                 with np.load(self.path) as data:
-                    self.vectors = dict(zip(data["keys"].tolist(), data["vectors"]))
+                    bounds = data["offsets"]
+                    rows = data["rows"]
+                    self.matrices = {k: rows[a:b] for k, a, b in
+                                     zip(data["keys"].tolist(), bounds[:-1], bounds[1:])}
             except (OSError, KeyError, ValueError):
-                self.vectors = {}
+                self.matrices = {}
+
+    def stories(self, texts: list[str], progress: bool = False) -> list[np.ndarray]:
+        """Per text, float32 (sentences + 1, dim): the story vector, then its sentences."""
+        keys = [_key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.matrices}.items())
+        if missing:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(missing), unit="text", desc="embedding", disable=not progress)
+            for start in range(0, len(missing), CHUNK):
+                chunk = missing[start:start + CHUNK]
+                matrices = self.encoder.embed_stories([split_sentences(t) for _, t in chunk])
+                self.matrices.update({k: m.astype(np.float32) for (k, _), m in zip(chunk, matrices)})
+                bar.update(len(chunk))
+            bar.close()
+            self.save()
+        return [self.matrices[k] for k in keys]
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Normalised embeddings of texts, rows in input order."""
-        keys = [_key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.vectors}.items())
-        if missing:
-            vectors = self.backbone.encode([t for _, t in missing], batch_size=64,
-                                           show_progress_bar=progress, normalize_embeddings=True,
-                                           convert_to_numpy=True)
-            self.vectors.update({k: v.astype(np.float32) for (k, _), v in zip(missing, vectors)})
-            self.save()
+        """One story vector per text, rows in input order."""
         if not texts:
-            return np.zeros((0, next(iter(self.vectors.values()), np.zeros(384)).shape[0]),
-                            np.float32)
-        return np.stack([self.vectors[k] for k in keys])
+            return np.zeros((0, self.encoder.dimension), np.float32)
+        return np.vstack([m[0] for m in self.stories(texts, progress)])
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_suffix(".part.npz")
-        keys = list(self.vectors)
-        np.savez(temp, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]))
+        keys = list(self.matrices)
+        sizes = [len(self.matrices[k]) for k in keys]
+        np.savez(temp, keys=np.array(keys), offsets=np.concatenate([[0], np.cumsum(sizes)]),
+                 rows=np.vstack([self.matrices[k] for k in keys]))
         os.replace(temp, self.path)

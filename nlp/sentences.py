@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import re
 
+# Part of the encoder version: bump it whenever splitting changes, so cached vectors are redone.
+SPLITTER_VERSION = "s1"
 MAX_SENTENCES = 60
 MAX_WORDS = 60
 _ABBREVIATIONS = {

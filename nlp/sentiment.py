@@ -1,14 +1,14 @@
-"""Sentiment from sentence embeddings: the trained head and the story-level rule.
+"""Sentiment from the encoder's vectors: the trained head and the story-level rule.
 
-The head (nlp/heads/sentiment_head.npz, made by `python -m nlp.train_sentiment`) is a small
-multi-layer perceptron (one ReLU layer, softmax over three classes; a linear head could not tell
-"refund was fast" from "still no refund") stored as plain arrays, so running it needs numpy only; a
-file with `coef`/`intercept` only is read as a multinomial logistic regression. A sentence's score is
-p(positive) - p(negative), in -1..1, and the same head applied to the story vector (the normalised
-mean of its sentence embeddings, so no second forward pass) gives the story's score; inside the
-neutral band the story is neutral. A mostly happy story with one complaint stays positive while the
-complaint sentence keeps its own negative tag. The head is trained on general rated text plus the
-project's hand-labelled stories, sentences and whole stories alike.
+The head (nlp/heads/sentiment_head.npz, made by `python -m nlp.train_sentiment`) is a multinomial
+logistic regression over negative / neutral / positive on the adapted backbone's vectors (a file
+with `hidden` arrays is read as a one-layer MLP), stored as plain arrays, so running it needs numpy
+only. A sentence's score is p(positive) - p(negative), in -1..1; its label is the most probable
+class (`decision = argmax`; older heads used a neutral band around zero). The same head applied to
+the story vector (mean of all the story's token states, from the same forward pass) gives the
+story's label and score. A mostly happy story with one complaint stays positive while the
+complaint sentence keeps its own negative tag. Training: hand-labelled stories (whole stories and
+their sentences) and half of the Amazon Alexa reviews, see nlp/heads/PROVENANCE.md.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class SentimentHead:
     fingerprint: str
     hidden: np.ndarray | None = None  # (dim, hidden) ReLU layer, None for a linear head
     hidden_bias: np.ndarray | None = None
+    argmax: bool = False  # label = the most probable class (else the neutral band rule)
 
     @classmethod
     def load(cls, path: Path = HEAD_PATH) -> SentimentHead:
@@ -45,6 +46,7 @@ class SentimentHead:
                 band = float(data["neutral_band"]) if "neutral_band" in data else 0.0
                 hidden = data["hidden"].astype(np.float32) if "hidden" in data else None
                 hidden_bias = data["hidden_bias"].astype(np.float32) if "hidden" in data else None
+                argmax = "decision" in data and str(data["decision"]) == "argmax"
         except (OSError, KeyError, ValueError) as exc:
             raise HeadMissing(
                 f"Cannot read the sentiment head {path} ({exc}): rebuild it with "
@@ -54,8 +56,10 @@ class SentimentHead:
             raise HeadMissing(f"{path} has classes {classes}, expected {CLASSES}: retrain it.")
         digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + str(band).encode()
                                 + (hidden.tobytes() if hidden is not None else b""))
+        if argmax:
+            digest.update(b"argmax")
         return cls(coef.astype(np.float32), intercept.astype(np.float32), band,
-                   digest.hexdigest()[:8], hidden, hidden_bias)
+                   digest.hexdigest()[:8], hidden, hidden_bias, argmax)
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
         """Class probabilities (rows sum to 1), columns in CLASSES order."""
@@ -67,7 +71,8 @@ class SentimentHead:
         return exp / exp.sum(axis=1, keepdims=True)
 
     def scores_and_labels(self, embeddings: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """Per-row score p(pos) - p(neg), and its label: neutral inside the band, else polar.
+        """Per-row score p(pos) - p(neg), and its label: the most probable class for an argmax
+        head, else neutral inside the band and polar outside it.
 
         A band rather than argmax, because plain accounts of a bad experience ("six weeks and the
         money is still not back") lean negative without the neutral class losing the argmax.
@@ -76,6 +81,8 @@ class SentimentHead:
             return np.zeros(0, dtype=np.float32), []
         proba = self.probabilities(embeddings)
         scores = proba[:, 2] - proba[:, 0]
+        if self.argmax:
+            return scores, [CLASSES[i] for i in proba.argmax(axis=1)]
         labels = ["positive" if s >= self.neutral_band else
                   "negative" if s <= -self.neutral_band else "neutral" for s in scores]
         return scores, labels

@@ -1,9 +1,11 @@
 """The tagger: story texts in, sentiment and causes out (the nlp API other parts call).
 
-`load_tagger()` loads the MiniLM backbone, the sentiment head and the taxonomy once, and embeds the
-taxonomy's cause phrases. `Tagger.tag()` splits every story of a chunk into sentences and encodes all
-of them in one pass (length-sorted batches under torch inference mode); the same embeddings feed the
-sentiment head and the cause linker, then each story's results are put back in input order.
+`load_tagger()` loads the MiniLM backbone (nlp.encoder: ONNX Runtime, int8 by default), the
+sentiment head and the taxonomy once, and embeds the taxonomy's cause phrases. `Tagger.tag()` splits
+every story of a chunk into sentences and runs the backbone once per story (`embed`: sentence
+vectors pooled from the story's token states, and the story vector); the same vectors feed the
+sentiment head and the cause linker (`tag_embedded`), then each story's results are put back in
+input order.
 `model_version` names the backbone, head and taxonomy, so changing any of them re-tags.
 
 Example:
@@ -14,15 +16,14 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nlp.cause_heads import CauseHeads, story_vector
+from nlp.cause_heads import CauseHeads
 from nlp.causes import CauseLinker, CauseTag
-from nlp.model import BACKBONE_NAME, load_backbone
+from nlp.encoder import Encoder
 from nlp.replies import ReplyClassifier, ReplyTag
 from nlp.sentences import clean_text, detect_language, split_sentences
 from nlp.sentiment import SentimentHead
@@ -37,6 +38,19 @@ class SentenceTag:
     text: str
     sentiment: str
     sentiment_score: float
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """One story after the backbone: its language, sentences and vectors (no tags yet).
+
+    `vectors` is float32 (len(sentences) + 1, dim): row 0 is the story vector, then one row per
+    sentence. It is what the warehouse caches, so re-tagging after a taxonomy or head change skips
+    the backbone (`Tagger.restore` rebuilds an Embedded from the text and the cached vectors).
+    """
+    language: str | None
+    sentences: list[str]
+    vectors: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -55,49 +69,40 @@ class StoryTags:
 class Tagger:
     """Tags story texts with sentiment (story and sentence) and linked causes."""
 
-    def __init__(self, backbone: Any, head: SentimentHead, taxonomy: Taxonomy,
+    def __init__(self, encoder: Encoder, head: SentimentHead, taxonomy: Taxonomy,
                  cause_heads: CauseHeads | None = None) -> None:
-        self.backbone = backbone
+        self.encoder = encoder
         self.head = head
         self.taxonomy = taxonomy
         self.cause_heads = cause_heads if cause_heads is not None else CauseHeads.load()
-        dimension = getattr(backbone, "get_embedding_dimension", None)
-        self._dimension = int(dimension() if dimension else
-                              backbone.get_sentence_embedding_dimension())
+        self._dimension = encoder.dimension
         self._replies: ReplyClassifier | None = None
-        self.linker = CauseLinker(taxonomy, lambda texts: self._encode(texts, batch_size=64),
-                                  self.cause_heads)
+        self.linker = CauseLinker(taxonomy, encoder.encode, self.cause_heads)
 
     @property
     def model_version(self) -> str:
-        """Short id of backbone + heads + taxonomy, e.g. 'minilm-l6-v2.h1a2b3c4d.t0112a457'.
+        """Short id of backbone + heads + taxonomy, e.g. 'minilm-l6-v2-int8.h1a2b3c4d.t0112a457'.
 
-        The 'h' part hashes the sentiment head and the cause heads together.
+        The 'h' part hashes the full encoder version (adapter, backend, splitter), the sentiment
+        head and the cause heads together.
         """
         import hashlib
 
-        backbone = BACKBONE_NAME.lower().removeprefix("all-")
         causes = self.cause_heads.fingerprint if self.cause_heads else "zero-shot"
-        heads = hashlib.sha256(f"{self.head.fingerprint}.{causes}".encode()).hexdigest()[:8]
-        return f"{backbone}.h{heads}.t{self.taxonomy.fingerprint}"
+        parts = f"{self.encoder_version}.{self.head.fingerprint}.{causes}"
+        heads = hashlib.sha256(parts.encode()).hexdigest()[:8]
+        return f"{self.encoder.short_name}.h{heads}.t{self.taxonomy.fingerprint}"
 
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        import torch
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Whole texts as one normalised vector each (taxonomy phrases, replies, checks)."""
+        return self.encoder.encode(list(texts))
 
-        if not texts:
-            return np.zeros((0, self._dimension), np.float32)
-        with torch.inference_mode():
-            # encode() sorts by length internally and restores the input order.
-            return self.backbone.encode(texts, batch_size=batch_size, show_progress_bar=False,
-                                        normalize_embeddings=True, convert_to_numpy=True)
-
-    def tag(self, texts: list[str], progress: bool = False, batch_size: int = 64) -> list[StoryTags]:
+    def tag(self, texts: list[str], progress: bool = False) -> list[StoryTags]:
         """Tag stories; results are in the order of `texts`. Empty text is neutral, no causes.
 
         Args:
             texts: story texts (title and body joined, if you have both).
             progress: show a tqdm bar counting stories (with stories/s).
-            batch_size: sentences per forward pass.
         """
         if isinstance(texts, str):
             texts = [texts]
@@ -109,7 +114,7 @@ class Tagger:
             bar = tqdm(total=len(texts), unit="story", desc="tagging")
         for start in range(0, len(texts), STORIES_PER_CHUNK):
             chunk = texts[start:start + STORIES_PER_CHUNK]
-            results.extend(self._tag_chunk(chunk, batch_size))
+            results.extend(self._tag_chunk(chunk))
             if bar is not None:
                 bar.update(len(chunk))
         if bar is not None:
@@ -119,21 +124,64 @@ class Tagger:
     def classify_replies(self, texts: list[str]) -> list[ReplyTag]:
         """Company replies: helpful, apologetic or policy_citing (see nlp.replies)."""
         if self._replies is None:
-            self._replies = ReplyClassifier(lambda t: self._encode(t, batch_size=64))
+            self._replies = ReplyClassifier(self.encode)
         return self._replies.classify([clean_text(t or "") for t in texts])
 
-    def _tag_chunk(self, texts: list[str], batch_size: int) -> list[StoryTags]:
-        texts = [clean_text(text or "") for text in texts]
-        languages = [detect_language(text) for text in texts]
+    @property
+    def reply_version(self) -> str:
+        """The reply classifier's version: the encoder plus nlp.replies' prototypes and rules.
+
+        Not the taxonomy or the heads: a taxonomy change re-tags stories but leaves replies alone.
+        """
+        import hashlib
+
+        from nlp import replies
+
+        rules = repr((replies.LABELS, replies.PROTOTYPES, replies.RULEBOOK.pattern,
+                      replies.APOLOGY.pattern, replies.MIN_SIMILARITY))
+        return f"{self.encoder_version}.r{hashlib.sha256(rules.encode()).hexdigest()[:8]}"
+
+    @property
+    def encoder_version(self) -> str:
+        """Names the backbone and how it runs; cached vectors are valid while it is unchanged."""
+        return self.encoder.version
+
+    @staticmethod
+    def _read(text: str) -> tuple[str | None, list[str]]:
+        text = clean_text(text or "")
+        language = detect_language(text)
         # Not English: tagged with its language, left neutral without causes (MiniLM is English).
-        per_story = [split_sentences(text) if lang in (None, "en") else []
-                     for text, lang in zip(texts, languages)]
-        flat = [sentence for sentences in per_story for sentence in sentences]
-        embeddings = self._encode(flat, batch_size)
+        return language, split_sentences(text) if language in (None, "en") else []
+
+    def embed(self, texts: list[str]) -> list[Embedded]:
+        """Run the backbone over stories (one pass each): sentences and vectors, in input order."""
+        read = [self._read(text) for text in texts]
+        matrices = self.encoder.embed_stories([sentences for _, sentences in read])
+        return [Embedded(language, sentences, vectors)
+                for (language, sentences), vectors in zip(read, matrices)]
+
+    def restore(self, text: str, vectors: np.ndarray) -> Embedded | None:
+        """An Embedded from a story's text and its cached vectors; None when they do not fit."""
+        language, sentences = self._read(text)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape != (len(sentences) + 1, self._dimension):
+            return None
+        return Embedded(language, sentences, vectors)
+
+    def _tag_chunk(self, texts: list[str]) -> list[StoryTags]:
+        return self.tag_embedded(self.embed(texts))
+
+    def tag_embedded(self, embedded: list[Embedded]) -> list[StoryTags]:
+        """Sentiment and causes from vectors that `embed` (or the warehouse cache) produced."""
+        per_story = [e.sentences for e in embedded]
+        languages = [e.language for e in embedded]
+        dim = self._dimension
+        embeddings = np.vstack([e.vectors[1:] for e in embedded] or [np.zeros((0, dim))])
+        embeddings = embeddings.astype(np.float32).reshape(-1, dim)
         scores, labels = self.head.scores_and_labels(embeddings)
-        causes = self.linker.link_chunk(embeddings, per_story, labels)
+        vectors = np.array([e.vectors[0] for e in embedded], dtype=np.float32).reshape(-1, dim)
+        causes = self.linker.link_chunk(embeddings, per_story, labels, vectors)
         bounds = np.cumsum([0] + [len(s) for s in per_story])
-        vectors = np.array([story_vector(embeddings[a:b]) for a, b in pairwise(bounds)])
         story_scores, story_labels = self.head.scores_and_labels(vectors)
         results = []
         for k, (language, sentences) in enumerate(zip(languages, per_story)):
@@ -161,4 +209,4 @@ def load_tagger(taxonomy_path: Path | None = None) -> Tagger:
     """
     taxonomy = load_taxonomy(taxonomy_path)
     head = SentimentHead.load()
-    return Tagger(load_backbone(), head, taxonomy)
+    return Tagger(Encoder.load(), head, taxonomy)

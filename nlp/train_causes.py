@@ -17,14 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from nlp.cause_heads import Z_SCALE, story_vector
+from nlp.cause_heads import Z_SCALE
 from nlp.causes import CauseLinker
 from nlp.labelled import LabelledStory
-from nlp.sentences import split_sentences
 from nlp.taxonomy import Taxonomy
 
 USER_EXAMPLES = Path(__file__).resolve().parent / "training" / "cause_examples.csv"
-C_CAUSE = 8.0
+C_CAUSE = 32.0
 FOLDS = 4
 # A cause's story score is the larger of the story's and its best sentence's probability, so a
 # cause named in one sentence of a long, otherwise happy story is not averaged away.
@@ -60,13 +59,16 @@ def read_user_examples(path: Path, cause_ids: set[str]) -> list[tuple[str, str]]
     return pairs
 
 
-def story_features(stories: list[LabelledStory], encode, linker: CauseLinker):
+def story_features(stories: list[LabelledStory], embed, linker: CauseLinker):
     """Story vectors, best-sentence zero-shot scores per cause, and the same per sentence
-    (sentence embeddings, their zero-shot scores, the row of the story each belongs to)."""
+    (sentence embeddings, their zero-shot scores, the row of the story each belongs to).
+
+    `embed` maps texts to the encoder's matrices (story vector, then one row per sentence).
+    """
     vectors, zero_shot, s_vectors, s_zero, owner = [], [], [], [], []
-    for row, story in enumerate(stories):
-        embeddings = encode(split_sentences(story.text))
-        vectors.append(story_vector(embeddings))
+    for row, matrix in enumerate(embed([s.text for s in stories])):
+        embeddings = matrix[1:]
+        vectors.append(matrix[0])
         if len(embeddings):
             raw = linker.sentence_scores(embeddings)
             zero_shot.append(raw.max(axis=0))
@@ -95,14 +97,14 @@ def _best_threshold(p: np.ndarray, y: np.ndarray) -> float:
     return best_t
 
 
-def train_cause_heads(taxonomy: Taxonomy, train: list[LabelledStory], encode,
+def train_cause_heads(taxonomy: Taxonomy, train: list[LabelledStory], encode, embed,
                       user_examples: list[tuple[str, str]], seed: int = 13) -> dict[str, Any]:
     """Fit one head per cause; return the arrays to save (ids, coef, intercept, thresholds)."""
     from sklearn.model_selection import KFold
 
     linker = CauseLinker(taxonomy, encode)
     ids = [c.id for c in taxonomy.causes]
-    vectors, zero_shot, s_vectors, s_zero, s_owner = story_features(train, encode, linker)
+    vectors, zero_shot, s_vectors, s_zero, s_owner = story_features(train, embed, linker)
     labels = np.array([[cid in s.causes for cid in ids] for s in train], dtype=int)
     phrases = [(t, c.id) for c in taxonomy.causes for t in (c.description, *c.examples)]
     phrases += user_examples

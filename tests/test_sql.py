@@ -90,7 +90,7 @@ def test_export_parquet_writes_every_view(workdir, tmp_path):
     assert result.exit_code == 0
     written = sorted(path.stem for path in (tmp_path / "pq").glob("*.parquet"))
     assert written == ["competitor_gap", "current_model", "story_causes", "story_facts",
-                       "story_owners", "weekly_brand_scores", "weekly_cause_scores"]
+                       "story_owners", "story_replies", "weekly_brand_scores", "weekly_cause_scores"]
     con = connect_read_only(workdir)
     try:
         for view in written:

@@ -2,7 +2,9 @@
 
 For every cause, our net story score next to each competitor's and the gap (ours minus theirs),
 as a heat map and a sortable table. Click a cell of the heat map, or pick a cause and competitor
-below it, to read the stories behind that comparison.
+below it, to read the stories behind that comparison. Below: how each brand answers its
+customers' stories, and where it answers with its rulebook (share of replies citing policy, by
+brand and by cause).
 """
 from __future__ import annotations
 
@@ -72,3 +74,22 @@ if workdir is not None and has_tagged_stories(workdir):
             show_table(table[STORY_COLUMNS], "competitors_stories", "cell-stories",
                        column_config={"link": st.column_config.LinkColumn("link"),
                                       "body": st.column_config.TextColumn("story", width="large")})
+
+    st.subheader("How we answer: replies citing policy")
+    st.caption("Company replies classified as helpful, apologetic (sorry, no fix offered) or "
+               "citing policy; policy_share = % of classified replies that cite policy.")
+    share = st.column_config.ProgressColumn("policy_share", format="%.1f%%", min_value=0,
+                                            max_value=100)
+    answers = fetch(workdir, "reply_classes_by_brand", **filters)
+    if answers is not None and (answers.empty or answers["classified"].sum() == 0):
+        st.info("No classified company replies for these filters. Run `storywatch tag` to "
+                "classify new replies, or widen the filters.")
+    elif answers is not None:
+        show_table(answers, "competitors_replies", "replies-by-brand",
+                   column_config={"policy_share": share})
+        by_cause = fetch(workdir, "policy_replies_by_cause", **filters)
+        if by_cause is not None and not by_cause.empty:
+            st.caption("By cause of the story replied to (a story naming two causes counts "
+                       "for both).")
+            show_table(by_cause, "competitors_replies_by_cause", "replies-by-cause",
+                       column_config={"policy_share": share})

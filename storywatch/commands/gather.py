@@ -38,7 +38,9 @@ def _echo_load(report) -> None:
 def _echo_tag(report) -> None:
     click.echo(
         f"Tagged {report.stories} stories with {report.model_version} "
-        f"in {report.seconds:.1f}s ({report.stories_per_second:.0f} stories/s)."
+        f"in {report.seconds:.1f}s ({report.stories_per_second:.0f} stories/s): "
+        f"{report.embedded} embedded, {report.from_cache} from the vector cache; "
+        f"{report.replies} company replies classified."
     )
 
 

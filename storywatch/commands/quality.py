@@ -57,7 +57,8 @@ def eval_command(splits: tuple[str, ...], workdir: Path | None, alexa: Path | No
     path = alexa or SHARED_ALEXA
     if path.is_file():
         texts, stars = evaluation.read_alexa(path, alexa_limit)
-        _echo_stars(path.name, evaluation.star_agreement(tagger, texts, stars))
+        _echo_stars(f"{path.name} (the held-out half)",
+                    evaluation.star_agreement(tagger, texts, stars))
     elif alexa is not None:
         raise click.ClickException(f"{alexa} does not exist; check the path.")
 
@@ -95,18 +96,12 @@ def taxonomy_check(path: Path | None, examples: Path | None) -> None:
         storywatch taxonomy check --taxonomy my_taxonomy.yaml
     """
     from nlp.cause_heads import CauseHeads
-    from nlp.model import load_backbone
+    from nlp.encoder import Encoder
     from nlp.taxonomy import load_taxonomy
     from nlp.taxonomy_check import check_taxonomy, user_examples_for
 
     loaded = load_taxonomy(path)
-    backbone = load_backbone()
-
-    def encode(texts: list[str]):
-        return backbone.encode(texts, batch_size=64, normalize_embeddings=True,
-                               show_progress_bar=False)
-
-    findings = check_taxonomy(loaded, encode, CauseHeads.load(), user_examples_for(loaded, examples))
+    findings = check_taxonomy(loaded, Encoder.load().encode, CauseHeads.load(), user_examples_for(loaded, examples))
     for finding in findings:
         click.echo(f"{finding.kind:<10} {finding.message}")
     click.echo(f"{len(loaded.causes)} causes checked in {loaded.path}: {len(findings)} findings.")

