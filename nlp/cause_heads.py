@@ -1,14 +1,15 @@
 """Trained per-cause heads: one logistic regression per cause, with its own threshold.
 
-A cause head reads the story vector (the normalised mean of the story's sentence embeddings) and
+A cause head reads the story vector (the encoder's pooled vector of the whole story) and
 the cause's zero-shot similarity (the best sentence's mean top-2 cosine to the cause's description
 and example phrases, scaled by Z_SCALE), so it needs no other forward pass than the one the tagger
 already makes. Heads and thresholds are made by `python -m nlp.train_sentiment` from labelled
 stories, the taxonomy's example phrases and the user's examples (nlp/training/cause_examples.csv);
 with `sentence_max` a cause's story score is the larger of the story's and its best sentence's
-probability. The threshold of each cause is the one that maximised its F1 on out-of-fold predictions over the
-training stories. Causes without a head (added to the taxonomy after training), or whose description or examples
-changed since, stay zero-shot until the next training run.
+probability. The threshold of each cause is the one that maximised its F1 on out-of-fold
+predictions over the training stories. Causes without a head (added to the taxonomy after
+training), or whose description or examples changed since, stay zero-shot until the next
+training run.
 """
 from __future__ import annotations
 
@@ -61,12 +62,3 @@ class CauseHeads:
         """p(cause j) for rows of (story or sentence vector, its zero-shot score for cause j)."""
         logits = vectors @ self.coef[j, :-1] + zero_shot * Z_SCALE * self.coef[j, -1]
         return 1.0 / (1.0 + np.exp(-(logits + self.intercept[j])))
-
-
-def story_vector(embeddings: np.ndarray) -> np.ndarray:
-    """The normalised mean of a story's sentence embeddings (zeros for a story without any)."""
-    if len(embeddings) == 0:
-        return np.zeros(embeddings.shape[1] if embeddings.ndim == 2 else 384, np.float32)
-    mean = embeddings.mean(axis=0)
-    norm = float(np.linalg.norm(mean))
-    return (mean / norm if norm > 0 else mean).astype(np.float32)

@@ -21,14 +21,12 @@ from itertools import pairwise
 
 import numpy as np
 
-from nlp.cause_heads import Z_SCALE, CauseHeads, story_vector
+from nlp.cause_heads import Z_SCALE, CauseHeads
 from nlp.taxonomy import Taxonomy
 
 TOP_K = 2
 # A sentence speaks for the causes it is most similar to, not for every cause it vaguely resembles.
 SENTENCE_MARGIN = 0.05
-# With a trained head, a sentence this similar to the cause's phrases links it anyway (tuned on dev).
-ZERO_SHOT_BACKSTOP = 2.0  # off: in the adapted space similarities run high (dev cause F1 0.30 at 0.5, 0.55 off)
 
 
 @dataclass(frozen=True)
@@ -86,23 +84,19 @@ class CauseLinker:
         return out
 
     def link_chunk(self, embeddings: np.ndarray, per_story: list[list[str]],
-                   sentiments: list[str], story_vectors: np.ndarray | None = None
-                   ) -> list[list[CauseTag]]:
-        """Causes of every story of a chunk, from all its sentence embeddings at once.
+                   sentiments: list[str], story_vectors: np.ndarray) -> list[list[CauseTag]]:
+        """Causes of every story of a chunk, from all its sentence vectors at once.
 
-        `story_vectors` (one row per story) are the encoder's story vectors; without them a
-        story's vector is the normalised mean of its sentence embeddings.
+        `embeddings` holds the sentences of all stories in order; `story_vectors` one row per
+        story (the encoder's story vector).
         """
         raw = self.sentence_scores(embeddings)
         sentence_probs = self._head_matrix(embeddings, raw)
         bounds = np.cumsum([0] + [len(s) for s in per_story])
         spans = [slice(a, b) for a, b in pairwise(bounds)]
         with_text = [span for span in spans if span.stop > span.start]
-        if story_vectors is None:
-            vectors = np.array([story_vector(embeddings[span]) for span in with_text])
-        else:
-            vectors = np.array([story_vectors[k] for k, span in enumerate(spans)
-                                if span.stop > span.start], dtype=np.float32)
+        vectors = np.array([story_vectors[k] for k, span in enumerate(spans)
+                            if span.stop > span.start], dtype=np.float32)
         best_raw = np.array([raw[span].max(axis=0) for span in with_text])
         story_probs = iter(self._head_matrix(vectors, best_raw) if with_text else [])
         results = []
@@ -113,11 +107,6 @@ class CauseLinker:
             results.append(self._tags(raw[span], next(story_probs), sentence_probs[span],
                                       sentences, sentiments[span]))
         return results
-
-    def link(self, embeddings: np.ndarray, sentences: list[str],
-             sentiments: list[str]) -> list[CauseTag]:
-        """Causes of one story from its sentence embeddings, strongest first."""
-        return self.link_chunk(embeddings, [sentences], sentiments)[0]
 
     def _tags(self, raw: np.ndarray, story_probs: np.ndarray, sentence_probs: np.ndarray,
               sentences: list[str], sentiments: list[str]) -> list[CauseTag]:
@@ -134,9 +123,6 @@ class CauseLinker:
                 best = int(sentence_probs[:, i].argmax())
                 if self.heads.sentence_max:
                     score = max(score, float(sentence_probs[best, i]))
-                if score < threshold and scores[:, i].max() >= ZERO_SHOT_BACKSTOP:
-                    # A sentence that plainly names the cause wins over a diluted story vector.
-                    best, score = int(scores[:, i].argmax()), threshold
             if score >= threshold:
                 tags.append(CauseTag(cause=cause.id, owner=cause.owner, score=round(score, 4),
                                      evidence=sentences[best],

@@ -1,8 +1,9 @@
 """A disk cache of backbone vectors for training runs (never used by the tagger).
 
 Training embeds about ten thousand texts; re-running it after adding a few labelled examples
-should not pay for all of them again. Each text is split into sentences and run through the
-encoder as a story (nlp.encoder): the cache keeps its (sentences + 1, dim) matrix, keyed by the
+should not pay for all of them again. Each text is read as the tagger reads it
+(nlp.sentences.read_story) and run through the encoder as a story (nlp.encoder): the cache
+keeps its (sentences + 1, dim) matrix, keyed by the
 SHA-1 of the text, in one .npz per encoder version under $STORYWATCH_CACHE (default
 ~/.cache/storywatch), outside the repository. Delete the folder to start afresh; results are
 identical with or without the cache.
@@ -16,14 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from nlp.encoder import Encoder
-from nlp.sentences import split_sentences
+from nlp.onnx_backbone import cache_root
+from nlp.sentences import read_story
 
 CHUNK = 256
 
 
 def cache_path(version: str = "") -> Path:
-    root = Path(os.environ.get("STORYWATCH_CACHE", Path.home() / ".cache" / "storywatch"))
-    return root / f"stories-{version or 'default'}.npz"
+    return cache_root() / f"stories-{version or 'default'}.npz"
 
 
 def _key(text: str) -> str:
@@ -57,8 +58,9 @@ class EmbeddingCache:
             bar = tqdm(total=len(missing), unit="text", desc="embedding", disable=not progress)
             for start in range(0, len(missing), CHUNK):
                 chunk = missing[start:start + CHUNK]
-                matrices = self.encoder.embed_stories([split_sentences(t) for _, t in chunk])
-                self.matrices.update({k: m.astype(np.float32) for (k, _), m in zip(chunk, matrices)})
+                matrices = self.encoder.embed_stories([read_story(t)[1] for _, t in chunk])
+                self.matrices.update({k: m.astype(np.float32)
+                                      for (k, _), m in zip(chunk, matrices)})
                 bar.update(len(chunk))
             bar.close()
             self.save()

@@ -2,7 +2,8 @@
 
 A story's sentences are tokenised once and packed, in order, into segments of at most
 SEGMENT_TOKENS word pieces (a review is one segment; a long complaint a few). Each segment goes
-through the backbone once, in length-sorted batches. A sentence's vector is the mean of its own
+through the backbone once, on its own (see BATCH_SEGMENTS). A sentence's vector is the mean of
+its own
 token states (read in the context of its neighbours), a segment's vector is the mean of all its
 tokens (exactly what SentenceTransformer.encode returns for that text), and the story vector is the
 token-weighted mean of its segments. So sentiment, causes and evidence all come from one pass, and
@@ -30,6 +31,9 @@ SEGMENT_TOKENS = 254  # plus [CLS] and [SEP]: the backbone's 256-token limit
 BATCH_SEGMENTS = 1  # one segment per run: int8 activations are quantised per run, so batching
 # would make a story's vectors depend on its neighbours (cosine down to 0.978); 1 is ~15% slower
 BACKENDS = ("onnx-int8", "onnx", "torch")
+# Part of the encoder version (with the splitter's): bump it when reading
+# (nlp.sentences.read_story), packing or pooling changes, so vectors cached in the warehouse and for training are redone.
+FORMAT = "e2"
 DEFAULT_BACKEND = "onnx-int8"
 
 
@@ -37,7 +41,7 @@ DEFAULT_BACKEND = "onnx-int8"
 class _Segment:
     story: int
     ids: list[int]
-    spans: list[tuple[int, int]]  # token span of each sentence inside ids
+    spans: list[tuple[int, int, int]]  # (sentence row over all stories, start, end) inside ids
 
 
 class Encoder:
@@ -58,25 +62,31 @@ class Encoder:
         self._sep = tokenizer.token_to_id("[SEP]")
 
     @classmethod
-    def load(cls, backend: str | None = None) -> Encoder:
-        """The packaged MiniLM behind the chosen backend (default from STORYWATCH_BACKEND)."""
+    def load(cls, backend: str | None = None, threads: int | None = None) -> Encoder:
+        """The packaged MiniLM behind the chosen backend (default from STORYWATCH_BACKEND).
+
+        Raises:
+            ModelMissing: the model package is missing, the backend is unknown, or the ONNX
+                cache cannot be written (each message says what to do).
+        """
         from nlp.adapter import fingerprint, merge_adapter
-        from nlp.model import load_backbone
+        from nlp.model import ModelMissing, load_backbone
         from nlp.onnx_backbone import make_runner
 
         backend = backend or os.environ.get("STORYWATCH_BACKEND", DEFAULT_BACKEND)
         if backend not in BACKENDS:
-            raise ValueError(f"Unknown backend '{backend}': use one of {', '.join(BACKENDS)}.")
+            raise ModelMissing(f"Unknown backend '{backend}' (STORYWATCH_BACKEND): use one of "
+                               f"{', '.join(BACKENDS)}")
         model = load_backbone()
         adapter = fingerprint() if merge_adapter(model[0].auto_model) else "none"
-        run = make_runner(model, backend, adapter)
+        run = make_runner(model, backend, adapter, threads)
         dimension = int(model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension")
                         else model.get_sentence_embedding_dimension())
         return cls(model.tokenizer.backend_tokenizer, run, dimension, backend, adapter)
 
     @property
     def short_name(self) -> str:
-        """Backbone and numeric format only, e.g. 'minilm-l6-v2-int8' (the start of a model version)."""
+        """Backbone and numeric format, e.g. 'minilm-l6-v2-int8' (a model version starts so)."""
         from nlp.model import BACKBONE_NAME
 
         kind = {"onnx-int8": "int8", "onnx": "fp32"}.get(self.backend, self.backend)
@@ -84,7 +94,7 @@ class Encoder:
 
     @property
     def version(self) -> str:
-        """Backbone, adapter, backend and sentence splitter, e.g. 'minilm-l6-v2.a1b2c3d4-onnx-int8.s1'.
+        """Backbone, adapter, backend, splitter and format: 'minilm-l6-v2.a1b2c3d4-onnx-int8.s1e2'.
 
         Cached vectors (training and warehouse) are valid while it is unchanged.
         """
@@ -93,22 +103,31 @@ class Encoder:
 
         name = BACKBONE_NAME.lower().removeprefix("all-")
         adapter = "" if self.adapter == "none" else f".{self.adapter}"
-        return f"{name}{adapter}-{self.backend}.{SPLITTER_VERSION}"
+        return f"{name}{adapter}-{self.backend}.{SPLITTER_VERSION}{FORMAT}"
 
     def _segments(self, per_story: list[list[str]]) -> list[_Segment]:
+        """Pack each story's sentences, in order, into segments of at most SEGMENT_TOKENS pieces.
+
+        A sentence longer than a segment (order numbers, URLs: 60 words can be 400 pieces) is cut
+        into segment-sized parts, each in its own segment, and pooled over all of them later.
+        """
         flat = [s for sentences in per_story for s in sentences]
         encoded = self._tokenizer.encode_batch(flat, add_special_tokens=False) if flat else []
-        pieces = iter([e.ids[:SEGMENT_TOKENS] for e in encoded])
+        token_lists = iter([e.ids for e in encoded])
         segments: list[_Segment] = []
+        row = 0  # the sentence's index over all stories
         for story, sentences in enumerate(per_story):
             current: _Segment | None = None
             for _ in sentences:
-                ids = next(pieces)
-                if current is None or len(current.ids) - 1 + len(ids) > SEGMENT_TOKENS:
-                    current = _Segment(story, [self._cls], [])
-                    segments.append(current)
-                current.spans.append((len(current.ids), len(current.ids) + len(ids)))
-                current.ids.extend(ids)
+                ids = next(token_lists) or [self._sep]  # a piece-less sentence still gets a row
+                for start in range(0, len(ids), SEGMENT_TOKENS):
+                    part = ids[start:start + SEGMENT_TOKENS]
+                    if current is None or len(current.ids) - 1 + len(part) > SEGMENT_TOKENS:
+                        current = _Segment(story, [self._cls], [])
+                        segments.append(current)
+                    current.spans.append((row, len(current.ids), len(current.ids) + len(part)))
+                    current.ids.extend(part)
+                row += 1
         for segment in segments:
             segment.ids.append(self._sep)
         return segments
@@ -117,17 +136,18 @@ class Encoder:
         """Per story, float32 (len(sentences) + 1, dim): the story vector, then its sentences."""
         segments = self._segments(per_story)
         story_sum = np.zeros((len(per_story), self.dimension), np.float64)
-        sentence_rows: list[list[np.ndarray]] = [[] for _ in per_story]
-        states = self._states(segments)
-        for segment, hidden in zip(segments, states):
+        total = sum(len(s) for s in per_story)
+        sentence_sum = np.zeros((total, self.dimension), np.float64)
+        for segment, hidden in zip(segments, self._states(segments)):
             story_sum[segment.story] += hidden.sum(axis=0)
-            for a, b in segment.spans:
-                sentence_rows[segment.story].append(hidden[a:b].mean(axis=0) if b > a
-                                                    else hidden[0])
-        out = []
-        for k, rows in enumerate(sentence_rows):
-            matrix = np.vstack([story_sum[k][None, :], *[r[None, :] for r in rows]])
-            out.append(_normalise(matrix.astype(np.float32)))
+            for row, a, b in segment.spans:
+                sentence_sum[row] += hidden[a:b].sum(axis=0)
+        out, row = [], 0
+        for k, sentences in enumerate(per_story):
+            rows = sentence_sum[row:row + len(sentences)]
+            row += len(sentences)
+            matrix = np.vstack([story_sum[k][None, :], rows]).astype(np.float32)
+            out.append(_normalise(matrix))  # a sum and a mean have the same direction
         return out
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -137,7 +157,7 @@ class Encoder:
         return np.vstack([v[0] for v in self.embed_stories([[t] for t in texts])])
 
     def _states(self, segments: list[_Segment]) -> list[np.ndarray]:
-        """Token states of each segment (its own length), run in length-sorted batches."""
+        """Token states of each segment (its own length), BATCH_SEGMENTS per run, by length."""
         order = sorted(range(len(segments)), key=lambda i: len(segments[i].ids))
         states: list[np.ndarray | None] = [None] * len(segments)
         for start in range(0, len(order), BATCH_SEGMENTS):

@@ -38,13 +38,19 @@ def _version(package: str) -> str:
         return "none"
 
 
+# Bump when the export, fusion or quantisation settings below change: the cache is rebuilt.
+BUILD = "b1"
+
+
 def model_dir(adapter: str = "none") -> Path:
-    tag = (f"{BACKBONE_NAME}-{_version(BACKBONE_PACKAGE)}-adapter-{adapter}"
+    tag = (f"{BACKBONE_NAME}-{_version(BACKBONE_PACKAGE)}-adapter-{adapter}-{BUILD}"
+           f"-onnx{_version('onnx')}"
            f"-torch{_version('torch')}-ort{_version('onnxruntime')}")
     return cache_root() / "onnx" / tag
 
 
-def make_runner(model: Any, backend: str, adapter: str = "none") -> Runner:
+def make_runner(model: Any, backend: str, adapter: str = "none",
+                threads: int | None = None) -> Runner:
     """A function (input_ids, attention_mask) -> token states for the chosen backend.
 
     `adapter` is the fingerprint of the adapter already merged into `model` (it names the cache).
@@ -58,9 +64,15 @@ def make_runner(model: Any, backend: str, adapter: str = "none") -> Runner:
             "ONNX Runtime is not installed: run `pip install -e .` in the project, or set "
             "STORYWATCH_BACKEND=torch."
         ) from exc
-    path = built_model(model, backend == "onnx-int8", adapter)
+    try:
+        path = built_model(model, backend == "onnx-int8", adapter)
+    except OSError as exc:
+        raise ModelMissing(
+            f"Cannot build the ONNX model in {model_dir(adapter)} ({exc.strerror or exc}): set "
+            "STORYWATCH_CACHE to a writable folder, or STORYWATCH_BACKEND=torch"
+        ) from exc
     options = ort.SessionOptions()
-    options.intra_op_num_threads = os.cpu_count() or 1
+    options.intra_op_num_threads = threads or len(os.sched_getaffinity(0)) or 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
@@ -80,7 +92,8 @@ def _torch_runner(model: Any) -> Runner:
     def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
             ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
-            out = bert(input_ids=ids_t, attention_mask=mask_t, token_type_ids=torch.zeros_like(ids_t))
+            out = bert(input_ids=ids_t, attention_mask=mask_t,
+                       token_type_ids=torch.zeros_like(ids_t))
             return out.last_hidden_state.numpy()
 
     return run
@@ -155,7 +168,12 @@ def _quantise(source: Path, target: Path) -> None:
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     reduce_range=True, op_types_to_quantize=["MatMul"],
-                     extra_options={"DefaultTensorType": TensorProto.FLOAT})
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantiser logs advice on the root logger
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         reduce_range=True, op_types_to_quantize=["MatMul"],
+                         extra_options={"DefaultTensorType": TensorProto.FLOAT})
+    finally:
+        root.setLevel(level)

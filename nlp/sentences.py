@@ -138,3 +138,14 @@ def detect_language(text: str) -> str | None:
     if len(words) >= 4 and best >= 2 and best > 2 * english:
         return code
     return guess_language(text) or ("en" if english else None)
+
+
+def read_story(text: str) -> tuple[str | None, list[str]]:
+    """How the tagger reads a story: (language, sentences) after stripping HTML.
+
+    Text that is clearly not English gets its language and no sentences (MiniLM is English), so
+    it is left neutral without causes. Training reads its texts the same way.
+    """
+    text = clean_text(text or "")
+    language = detect_language(text)
+    return language, split_sentences(text) if language in (None, "en") else []

@@ -25,7 +25,7 @@ from nlp.cause_heads import CauseHeads
 from nlp.causes import CauseLinker, CauseTag
 from nlp.encoder import Encoder
 from nlp.replies import ReplyClassifier, ReplyTag
-from nlp.sentences import clean_text, detect_language, split_sentences
+from nlp.sentences import clean_text, read_story
 from nlp.sentiment import SentimentHead
 from nlp.taxonomy import Taxonomy, load_taxonomy
 
@@ -146,23 +146,16 @@ class Tagger:
         """Names the backbone and how it runs; cached vectors are valid while it is unchanged."""
         return self.encoder.version
 
-    @staticmethod
-    def _read(text: str) -> tuple[str | None, list[str]]:
-        text = clean_text(text or "")
-        language = detect_language(text)
-        # Not English: tagged with its language, left neutral without causes (MiniLM is English).
-        return language, split_sentences(text) if language in (None, "en") else []
-
     def embed(self, texts: list[str]) -> list[Embedded]:
         """Run the backbone over stories (one pass each): sentences and vectors, in input order."""
-        read = [self._read(text) for text in texts]
+        read = [read_story(text) for text in texts]
         matrices = self.encoder.embed_stories([sentences for _, sentences in read])
         return [Embedded(language, sentences, vectors)
                 for (language, sentences), vectors in zip(read, matrices)]
 
     def restore(self, text: str, vectors: np.ndarray) -> Embedded | None:
         """An Embedded from a story's text and its cached vectors; None when they do not fit."""
-        language, sentences = self._read(text)
+        language, sentences = read_story(text)
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape != (len(sentences) + 1, self._dimension):
             return None
@@ -199,8 +192,10 @@ class Tagger:
         return results
 
 
-def load_tagger(taxonomy_path: Path | None = None) -> Tagger:
+def load_tagger(taxonomy_path: Path | None = None, threads: int | None = None) -> Tagger:
     """Load the backbone, the sentiment head and the taxonomy (default: nlp/taxonomy.yaml).
+
+    `threads`: CPU threads for the backbone (default: the cores this process may use).
 
     Raises:
         ModelMissing: the model package is not installed (the message names the pip package).
@@ -209,4 +204,4 @@ def load_tagger(taxonomy_path: Path | None = None) -> Tagger:
     """
     taxonomy = load_taxonomy(taxonomy_path)
     head = SentimentHead.load()
-    return Tagger(Encoder.load(), head, taxonomy)
+    return Tagger(Encoder.load(threads=threads), head, taxonomy)

@@ -23,11 +23,11 @@ from nlp.labelled import LabelledStory
 from nlp.taxonomy import Taxonomy
 
 USER_EXAMPLES = Path(__file__).resolve().parent / "training" / "cause_examples.csv"
-C_CAUSE = 32.0
+C_CAUSE = 16.0
 FOLDS = 4
 # A cause's story score is the larger of the story's and its best sentence's probability, so a
 # cause named in one sentence of a long, otherwise happy story is not averaged away.
-SENTENCE_MAX = False
+SENTENCE_MAX = True
 
 
 class ExamplesError(ValueError):

@@ -27,6 +27,7 @@ from warehouse.report_rollups import refresh_rollups
 from warehouse.tags import PendingStory, pending_stories, save_tags, set_current_model
 
 TAG_BATCH = 128
+CACHE_WINDOW = 4096
 
 
 class PipelineError(Exception):
@@ -164,33 +165,41 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
 
 
 def _tag_stories(settings: Settings, tagger, pending: list[PendingStory], progress: bool) -> int:
-    """Tag and save the pending stories in batches; return how many went through the backbone."""
+    """Tag and save the pending stories in batches; return how many went through the backbone.
+
+    Cached vectors are looked up CACHE_WINDOW stories at a time (one query each: a lookup scans
+    the cache table, so per-batch lookups would cost quadratic time on a large warehouse).
+    """
     cache = settings.tagging.cache_embeddings
     bar = tqdm(total=len(pending), unit=" stories", desc="Tagging", disable=not progress)
     embedded = 0
-    for start in range(0, len(pending), TAG_BATCH):
-        batch = pending[start:start + TAG_BATCH]
-        ready = _from_cache(settings, tagger, batch) if cache else {}
-        missing = [story for story in batch if story.story_key not in ready]
-        fresh = tagger.embed([story.text for story in missing]) if missing else []
-        ready.update((story.story_key, item) for story, item in zip(missing, fresh))
-        results = tagger.tag_embedded([ready[story.story_key] for story in batch])
-        con = connect(settings.workdir)
-        try:
-            if cache:
-                save_vectors(con, tagger.encoder_version, [
-                    StoryVectors(story.story_key, story.body_hash, item.vectors)
-                    for story, item in zip(missing, fresh)
+    for window_start in range(0, len(pending), CACHE_WINDOW):
+        window = pending[window_start:window_start + CACHE_WINDOW]
+        cached = _from_cache(settings, tagger, window) if cache else {}
+        for start in range(0, len(window), TAG_BATCH):
+            batch = window[start:start + TAG_BATCH]
+            ready = {s.story_key: cached[s.story_key] for s in batch if s.story_key in cached}
+            missing = [story for story in batch if story.story_key not in ready]
+            fresh = tagger.embed([story.text for story in missing]) if missing else []
+            ready.update((story.story_key, item) for story, item in zip(missing, fresh))
+            results = tagger.tag_embedded([ready[story.story_key] for story in batch])
+            con = connect(settings.workdir)
+            try:
+                if cache:
+                    save_vectors(con, tagger.encoder_version, [
+                        StoryVectors(story.story_key, story.body_hash, item.vectors)
+                        for story, item in zip(missing, fresh)
+                    ])
+                save_tags(con, tagger.model_version, [
+                    (story.story_key, story.body_hash, result.to_dict())
+                    for story, result in zip(batch, results)
                 ])
-            save_tags(con, tagger.model_version, [
-                (story.story_key, story.body_hash, result.to_dict())
-                for story, result in zip(batch, results)
-            ])
-        finally:
-            con.close()
-        embedded += len(missing)
-        bar.set_postfix_str(f"{start + len(batch) - embedded} from cache", refresh=False)
-        bar.update(len(batch))
+            finally:
+                con.close()
+            embedded += len(missing)
+            done = window_start + start + len(batch)
+            bar.set_postfix_str(f"{done - embedded} from cache", refresh=False)
+            bar.update(len(batch))
     bar.close()
     return embedded
 

@@ -58,12 +58,27 @@ def test_story_vector_is_what_a_plain_encode_of_the_text_gives(backbone, tmp_pat
                                                                monkeypatch) -> None:
     monkeypatch.setenv("STORYWATCH_CACHE", str(tmp_path))
     fp32 = _encoder(backbone, "onnx")
-    ours = fp32.encode(TEXTS)
     plain = backbone.encode(TEXTS, normalize_embeddings=True)
+    ours = fp32.encode(TEXTS)
     assert np.min(np.sum(ours * plain, axis=1)) > 0.999
+    # The tagger's path: split into sentences, packed into one segment, pooled.
+    stories = np.array([m[0] for m in fp32.embed_stories([split_sentences(t) for t in TEXTS])])
+    assert np.min(np.sum(stories * plain, axis=1)) > 0.999
 
 
 def test_unknown_backend_is_a_clear_error(monkeypatch) -> None:
+    from nlp.model import ModelMissing
+
     monkeypatch.setenv("STORYWATCH_BACKEND", "gpu-please")
-    with pytest.raises(ValueError, match="Unknown backend 'gpu-please'"):
+    with pytest.raises(ModelMissing, match="Unknown backend 'gpu-please'"):
         Encoder.load()
+
+
+def test_unwritable_cache_is_a_clear_error(backbone, tmp_path: Path, monkeypatch) -> None:
+    from nlp.model import ModelMissing
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("STORYWATCH_CACHE", str(blocker / "cache"))
+    with pytest.raises(ModelMissing, match="set STORYWATCH_CACHE to a writable folder"):
+        _encoder(backbone, "onnx-int8")

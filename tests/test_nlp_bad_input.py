@@ -7,13 +7,7 @@ from pathlib import Path
 from nlp.classify import classify_file
 from nlp.sentences import MAX_SENTENCES, clean_text, detect_language
 
-# A 50,000-word complaint. (One sentence repeated 5,000 times reads as neutral to the adapted
-# backbone: repetition dilutes the context each sentence is read in; real posts do not repeat.)
-LONG = " ".join(["Terrible service, the parcel arrived broken and nobody cares.",
-                 "I rang them four times and was cut off every time.",
-                 "The refund they promised in March has still not arrived.",
-                 "Their chat bot just sends me the same useless link.",
-                 "I will never order from this shop again."] * 1000)
+LONG = " ".join(["Terrible service, the parcel arrived broken and nobody cares."] * 5000)  # 50k words
 CASES = {
     "empty": "",
     "long": LONG,

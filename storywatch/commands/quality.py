@@ -56,9 +56,11 @@ def eval_command(splits: tuple[str, ...], workdir: Path | None, alexa: Path | No
                 None, [], stars, sentiments))
     path = alexa or SHARED_ALEXA
     if path.is_file():
-        texts, stars = evaluation.read_alexa(path, alexa_limit)
-        _echo_stars(f"{path.name} (the held-out half)",
-                    evaluation.star_agreement(tagger, texts, stars))
+        # Training reads half of the shared Alexa file; a file of the user's own is read whole.
+        held_out = alexa is None
+        texts, stars = evaluation.read_alexa(path, alexa_limit, held_out_only=held_out)
+        where = f"{path.name} (the half training never read)" if held_out else path.name
+        _echo_stars(where, evaluation.star_agreement(tagger, texts, stars))
     elif alexa is not None:
         raise click.ClickException(f"{alexa} does not exist; check the path.")
 
@@ -101,7 +103,8 @@ def taxonomy_check(path: Path | None, examples: Path | None) -> None:
     from nlp.taxonomy_check import check_taxonomy, user_examples_for
 
     loaded = load_taxonomy(path)
-    findings = check_taxonomy(loaded, Encoder.load().encode, CauseHeads.load(), user_examples_for(loaded, examples))
+    findings = check_taxonomy(loaded, Encoder.load().encode, CauseHeads.load(),
+                              user_examples_for(loaded, examples))
     for finding in findings:
         click.echo(f"{finding.kind:<10} {finding.message}")
     click.echo(f"{len(loaded.causes)} causes checked in {loaded.path}: {len(findings)} findings.")
