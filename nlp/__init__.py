@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 __all__ = ["HeadMissing", "ModelMissing", "StoryTags", "Tagger", "TaxonomyError", "load_tagger"]
 
 
-def load_tagger(taxonomy_path: Path | None = None) -> Tagger:
+def load_tagger(taxonomy_path: Path | None = None, threads: int | None = None) -> Tagger:
     """Load the tagger (backbone, sentiment head, taxonomy); see nlp.tagger.load_tagger."""
     from nlp.tagger import load_tagger as _load
 
-    return _load(taxonomy_path)
+    return _load(taxonomy_path, threads)
 
 
 def __getattr__(name: str):

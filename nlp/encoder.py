@@ -32,7 +32,8 @@ BATCH_SEGMENTS = 1  # one segment per run: int8 activations are quantised per ru
 # would make a story's vectors depend on its neighbours (cosine down to 0.978); 1 is ~15% slower
 BACKENDS = ("onnx-int8", "onnx", "torch")
 # Part of the encoder version (with the splitter's): bump it when reading
-# (nlp.sentences.read_story), packing or pooling changes, so vectors cached in the warehouse and for training are redone.
+# (nlp.sentences.read_story), packing or pooling changes, so vectors cached in the warehouse and
+# for training are redone.
 FORMAT = "e2"
 DEFAULT_BACKEND = "onnx-int8"
 

@@ -132,7 +132,8 @@ def train_cause_heads(taxonomy: Taxonomy, train: list[LabelledStory], encode, em
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
     return {"ids": np.array(ids), "sentence_max": np.array(SENTENCE_MAX),
-            "cause_fingerprints": np.array([c.fingerprint for c in taxonomy.causes]), "coef": np.array(coef, np.float32),
+            "cause_fingerprints": np.array([c.fingerprint for c in taxonomy.causes]),
+            "coef": np.array(coef, np.float32),
             "intercept": np.array(intercept, np.float32),
             "thresholds": np.array(thresholds, np.float32),
             "counts": labels.sum(axis=0), "phrase_counts": p_labels.sum(axis=0)}

@@ -1,6 +1,6 @@
 """Train the adapter, the sentiment head and the cause heads: `python -m nlp.train_sentiment`.
 
-One command, three steps, all on the CPU (about 6 minutes on 2 cores; vectors are cached in
+One command, three steps, all on the CPU (9-10 minutes on 2 cores; vectors are cached in
 ~/.cache/storywatch, so a re-run with --keep-adapter takes well under a minute):
 1. the backbone's low-rank adapter is fine-tuned on the hand-labelled training stories for
    sentiment and causes together (nlp.finetune), saved as nlp/heads/adapter.npz;

@@ -6,6 +6,8 @@ writer holds the file, so a crawl or a tagging run never shows marketing an erro
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -92,3 +94,15 @@ def connect_read_only(workdir: Path, wait_seconds: float = 10.0) -> duckdb.DuckD
             "(or `storywatch demo`) first."
         )
     return _open(path, read_only=True, wait_seconds=wait_seconds)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK and re-raise when the body fails: all or nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

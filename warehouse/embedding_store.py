@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
+from warehouse.db import transaction
+
 STORED_DTYPE = np.dtype("<f2")
 
 
@@ -64,8 +66,7 @@ def save_vectors(
             raise ValueError(f"vectors of {item.story_key} must be 2-D, got {vectors.shape}")
         rows.append((item.story_key, encoder_version, item.text_hash, vectors.shape[0],
                      vectors.shape[1], vectors.astype(STORED_DTYPE).tobytes()))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             "DELETE FROM story_vectors WHERE encoder_version = ? "
             "AND list_contains(CAST(? AS VARCHAR[]), story_key)",
@@ -74,8 +75,4 @@ def save_vectors(
         con.executemany(
             "INSERT INTO story_vectors VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)

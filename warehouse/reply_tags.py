@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse.db import transaction
+
 
 @dataclass(frozen=True)
 class PendingReply:
@@ -54,8 +56,7 @@ def save_reply_tags(
     rows = [(key, reply_version, digest, tag.get("label"), float(tag.get("score") or 0.0),
              bool(tag.get("policy_citing")), tag.get("evidence"))
             for key, digest, tag in tagged]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if rows:
             con.execute(
                 "DELETE FROM reply_tags WHERE reply_version = ? "
@@ -66,8 +67,4 @@ def save_reply_tags(
                 "INSERT INTO reply_tags VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
             )
         set_current_reply_version(con, reply_version)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse.db import transaction
+
 
 @dataclass(frozen=True)
 class PendingStory:
@@ -86,8 +88,7 @@ def save_tags(
                 key, model_version, cause["cause"], cause["owner"], float(cause["score"]),
                 cause.get("evidence"), cause.get("evidence_sentiment"),
             ))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table in ("story_tags", "sentence_tags", "cause_tags"):
             con.execute(
                 f"DELETE FROM {table} WHERE model_version = ? AND story_key IN (SELECT unnest(?))",
@@ -101,8 +102,4 @@ def save_tags(
         if causes:
             con.executemany("INSERT INTO cause_tags VALUES (?, ?, ?, ?, ?, ?, ?)", causes)
         set_current_model(con, model_version)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(tagged)
