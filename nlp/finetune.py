@@ -5,10 +5,10 @@ runs on the CPU (about 8 minutes on 2 cores for 5 epochs). Each training story (
 split of tests/data/labelled plus the demo and written stories) is read as the tagger reads it
 (sentences joined), mean-pooled, and trained for its sentiment (3 classes) and its causes
 (multi-label) at once, so the adapted space keeps the causes apart while learning sarcasm and
-calm complaints. The backbone's own weights stay frozen; only the adapter and two throw-away linear heads learn. 600 human-rated general sentences
-(from the training command) train the sentiment side too. The epoch count and learning rate
-(decaying linearly to zero) were picked on the dev split (printed each epoch); the test split is
-never read. Seeded: the same data and thread count give the same adapter, byte for byte.
+calm complaints. The backbone's own weights stay frozen; only the adapter and two throw-away
+linear heads learn. 600 human-rated general sentences (from the training command) train the
+sentiment side too. The epoch count and learning rate (decaying linearly to zero) were picked
+on the dev split (printed each epoch); the test split is never read. Seeded: the same data and thread count give the same adapter, byte for byte.
 """
 from __future__ import annotations
 
