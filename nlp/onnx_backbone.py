@@ -5,8 +5,8 @@ ONNX with torch, its attention and layer norms are fused by ONNX Runtime's trans
 and for the int8 backend its matrix multiplications are quantised (dynamic, per channel, reduced
 range: the AVX2 path). The files go to $STORYWATCH_CACHE/onnx/<versions>/ (default
 ~/.cache/storywatch), written under a temporary name and renamed, so a half-built file is never
-loaded; the folder name carries the package, torch and onnxruntime versions, so an upgrade
-rebuilds. Building takes about 15 s once. Measured on 2 cores (64-word stories): torch 45-49/s,
+loaded; the folder name carries the package, adapter, torch, onnx and onnxruntime versions, so
+an upgrade or a retrained adapter rebuilds (and the older build is deleted). Building takes about 15 s once. Measured on 2 cores (64-word stories): torch 45-49/s,
 ONNX fp32 fused 57-63/s, int8 80-97/s, int8 cosine to torch 0.99 on average.
 """
 from __future__ import annotations
@@ -117,7 +117,17 @@ def built_model(model: Any, quantised: bool, adapter: str = "none") -> Path:
         if quantised:
             _quantise(fused, Path(tmp) / int8.name)
             os.replace(Path(tmp) / int8.name, int8)
+    _remove_older_builds(folder)
     return target
+
+
+def _remove_older_builds(current: Path) -> None:
+    """Delete the cached builds of other adapters or versions (about 140 MB each)."""
+    import shutil
+
+    for other in current.parent.glob(f"{BACKBONE_NAME}-*"):
+        if other != current and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def _export(model: Any, path: Path) -> None:

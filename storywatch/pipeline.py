@@ -14,7 +14,7 @@ from tqdm import tqdm
 from storywatch.config import Settings
 from warehouse import connect
 from warehouse.crawl_log import CrawlRun, record_crawl_runs
-from warehouse.embedding_store import StoryVectors, cached_vectors, save_vectors
+from warehouse.embedding_store import StoryVectors, cached_vectors, prune_vectors, save_vectors
 from warehouse.known_stories import known_story_keys, loaded_landing_files
 from warehouse.loader import LANDING_DIR, LoadReport, load_landing
 from warehouse.reply_tags import (
@@ -154,12 +154,15 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
     started = time.perf_counter()
     embedded = _tag_stories(settings, tagger, pending, progress)
     _classify_replies(settings, tagger, replies_version, replies, progress)
-    if pending:
-        con = connect(settings.workdir)
-        try:
+    con = connect(settings.workdir)
+    try:
+        if settings.tagging.cache_embeddings:
+            # The current model's tags all come from this encoder: older vectors are unused.
+            prune_vectors(con, tagger.encoder_version)
+        if pending:
             refresh_rollups(con)
-        finally:
-            con.close()
+    finally:
+        con.close()
     return TagReport(tagger.model_version, len(pending), time.perf_counter() - started,
                      embedded=embedded, from_cache=len(pending) - embedded, replies=len(replies))
 

@@ -191,3 +191,19 @@ def test_classify_progress_bar_has_a_total(tagger, tmp_path, capsys):
     assert classify_file(source, "comment", tmp_path / "out.jsonl", tagger, progress=True) == 3
     shown = capsys.readouterr().err
     assert "3/3 [" in shown and "stories/s" in shown
+
+
+def test_vectors_of_other_encoders_are_deleted_after_a_run(settings, tagger):
+    key, title, body = STORIES[0]
+    con = connect(settings.workdir)
+    save_vectors(con, "an-older-encoder", [
+        StoryVectors(key, text_hash(story_text(title, body)), np.ones((3, 4), np.float32))])
+    con.close()
+    pipeline.tag(settings, tagger=tagger)
+    con = connect_read_only(settings.workdir)
+    try:
+        versions = con.execute("SELECT encoder_version, count(*) FROM story_vectors "
+                               "GROUP BY ALL").fetchall()
+    finally:
+        con.close()
+    assert versions == [(tagger.encoder_version, len(STORIES))]

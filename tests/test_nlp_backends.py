@@ -39,9 +39,13 @@ def _encoder(model, backend: str) -> Encoder:
 def test_int8_model_is_built_into_the_cache_once_and_agrees_with_torch(
         backbone, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("STORYWATCH_CACHE", str(tmp_path))
+    stale = tmp_path / "onnx" / "all-MiniLM-L6-v2-an-older-build"
+    stale.mkdir(parents=True)
+    (stale / "model.int8.onnx").write_bytes(b"old")
     int8 = _encoder(backbone, "onnx-int8")
     built = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
     assert built == ["model.fused.onnx", "model.int8.onnx"]  # no temporary files left behind
+    assert not stale.exists()  # an older build is deleted
     int8_file = next(tmp_path.rglob("model.int8.onnx"))
     stamp = int8_file.stat().st_mtime_ns
     _encoder(backbone, "onnx-int8")

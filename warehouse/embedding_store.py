@@ -5,7 +5,7 @@ backbone (the slow part) would give the same vectors as last time, so they are k
 `story_vectors`, keyed by story, the hash of the text that was embedded and the encoder version.
 Vectors are stored as float16 (half the size; cosine similarities move by about 1e-4) and come
 back as float32. An edited story no longer matches its hash and is embedded afresh, which replaces
-its row.
+its row; after a complete tagging run, rows of other encoder versions are deleted.
 """
 from __future__ import annotations
 
@@ -76,3 +76,16 @@ def save_vectors(
             "INSERT INTO story_vectors VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", rows
         )
     return len(rows)
+
+
+def prune_vectors(con: duckdb.DuckDBPyConnection, encoder_version: str) -> int:
+    """Delete the vectors of every other encoder version (no tagger reads them); return how many.
+
+    Called once a tagging run has embedded or found every story for `encoder_version`, so the
+    cache holds one encoder's vectors, not one set per adapter or backend ever used.
+    """
+    (count,) = con.execute("SELECT count(*) FROM story_vectors WHERE encoder_version <> ?",
+                           [encoder_version]).fetchone()
+    if count:
+        con.execute("DELETE FROM story_vectors WHERE encoder_version <> ?", [encoder_version])
+    return int(count)
