@@ -71,13 +71,18 @@ class Encoder:
                 cache cannot be written (each message says what to do).
         """
         from nlp.adapter import fingerprint, merge_adapter
-        from nlp.model import ModelMissing, load_backbone
-        from nlp.onnx_backbone import make_runner
+        from nlp.model import ModelMissing, load_backbone, packaged_tokenizer
+        from nlp.onnx_backbone import cached_runner, make_runner
 
         backend = backend or os.environ.get("STORYWATCH_BACKEND", DEFAULT_BACKEND)
         if backend not in BACKENDS:
             raise ModelMissing(f"Unknown backend '{backend}' (STORYWATCH_BACKEND): use one of "
                                f"{', '.join(BACKENDS)}")
+        # A build already cached needs no torch: only the tokenizer file and the ONNX session.
+        run = cached_runner(backend, fingerprint(), threads)
+        if run is not None:
+            tokenizer, dimension = packaged_tokenizer()
+            return cls(tokenizer, run, dimension, backend, fingerprint())
         model = load_backbone()
         adapter = fingerprint() if merge_adapter(model[0].auto_model) else "none"
         run = make_runner(model, backend, adapter, threads)

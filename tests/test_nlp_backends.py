@@ -86,3 +86,17 @@ def test_unwritable_cache_is_a_clear_error(backbone, tmp_path: Path, monkeypatch
     monkeypatch.setenv("STORYWATCH_CACHE", str(blocker / "cache"))
     with pytest.raises(ModelMissing, match="set STORYWATCH_CACHE to a writable folder"):
         _encoder(backbone, "onnx-int8")
+
+
+def test_a_cached_build_loads_without_torch(tagger) -> None:
+    """Once built (the session's tagger built it), loading needs no torch: seconds, ~0.2 GB."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from nlp.tagger import load_tagger; t = load_tagger(); "
+            "print(t.model_version, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    version, torch_loaded = out.stdout.split()
+    assert version == tagger.model_version
+    assert torch_loaded == "False"
