@@ -174,9 +174,10 @@ def read_alexa(path: Path, limit: int | None = None,
 
 
 def warehouse_ratings(workdir: Path) -> tuple[list[float], list[str]]:
-    """(stars, sentiment) of the tagged, rated stories of a storywatch workdir's warehouse."""
+    """(stars 1..5, sentiment) of the tagged, rated stories of a storywatch workdir's warehouse."""
     from warehouse.sql import run_query
 
     frame = run_query(workdir, "SELECT rating, sentiment FROM story_facts "
                                "WHERE rating IS NOT NULL AND sentiment IS NOT NULL")
-    return [float(r) for r in frame["rating"]], [str(s) for s in frame["sentiment"]]
+    # The warehouse keeps ratings normalised to 0..1 ((stars - 1) / 4); star_label wants 1..5.
+    return [1.0 + 4.0 * float(r) for r in frame["rating"]], [str(s) for s in frame["sentiment"]]

@@ -63,3 +63,16 @@ def test_demo_positives_are_no_longer_called_negative(tagger) -> None:
                    "marker is removed then.")
 def test_a_bare_fast_refund_title_is_positive(tagger) -> None:
     assert tagger.tag(["Refund was crazy fast"])[0].sentiment == "positive"
+
+
+def test_warehouse_ratings_come_back_as_stars(workdir) -> None:
+    """The warehouse stores ratings as 0..1; star agreement needs 1..5 (5/5 -> 5, 1/5 -> 1)."""
+    from nlp.evaluation import warehouse_ratings
+    from tests.fixture_warehouse import build_fixture_warehouse
+
+    build_fixture_warehouse(workdir)
+    stars, sentiments = warehouse_ratings(workdir)
+    assert stars and set(stars) <= {1.0, 3.0, 5.0}
+    pairs = set(zip(stars, sentiments))
+    assert (5.0, "positive") in pairs and (1.0, "negative") in pairs
+    assert star_agreement(None, [], stars, sentiments)["agreement"] > 0.9

@@ -63,6 +63,9 @@ def eval_command(splits: tuple[str, ...], workdir: Path | None, alexa: Path | No
         _echo_stars(where, evaluation.star_agreement(tagger, texts, stars))
     elif alexa is not None:
         raise click.ClickException(f"{alexa} does not exist; check the path.")
+    else:
+        click.echo(f"\nNo Alexa reviews at {SHARED_ALEXA} (the shared data folder); skipping "
+                   "that star agreement. Pass --alexa FILE to score a file of rated reviews.")
 
 
 def _echo_stars(where: str, result: dict) -> None:
