@@ -1,11 +1,13 @@
 """Run spiders for configured sources and report what each landed: the crawler's Python API.
 
-`crawl(sources, landing_dir)` runs every source's spider in one Scrapy process and returns one
-`SourceResult` per source (stories landed, pages, errors by reason, landing file, times, the
-detected format of an `auto` source). Twisted's reactor cannot be restarted inside a process, so
-the crawl runs in a child process (`python -m crawler.run SPEC.json`, started by `start_crawl()`)
-that writes its results to a JSON file read back here; `crawl()` can therefore be called any number
-of times from one program. Known story keys (for incremental re-crawls) travel in a file too.
+`crawl(sources, landing_dir, **options)` runs every source's spider in one Scrapy process and
+returns one `SourceResult` per source (stories landed, pages, errors by reason, landing file, times,
+the detected format of an `auto` source); its options (page limit, throttling, log file, redaction,
+known story keys, more Scrapy settings) are the fields of `CrawlOptions`. Twisted's reactor cannot
+be restarted inside a process, so the crawl runs in a child process (`python -m crawler.run
+SPEC.json`, started by `start_crawl()`) that writes its results to a JSON file read back here;
+`crawl()` can therefore be called any number of times from one program. Known story keys (for
+incremental re-crawls) travel in a file too.
 
 Example:
     >>> results = crawl([Source("Northwind", False, "schema_org", "http://127.0.0.1:8000/r/")],
@@ -75,26 +77,42 @@ def check_sources(sources: list[Source]) -> None:
                              "and a brand; fix the source configuration")
 
 
+@dataclass(frozen=True)
+class CrawlOptions:
+    """How a crawl runs; `crawl()` takes these fields as keyword arguments.
+
+    Attributes:
+        max_pages: stop each source after this many pages (None: follow all pages).
+        throttle: AutoThrottle on (polite); turn off only for local test servers.
+        log_file: where the Scrapy log goes (None: kept only for error messages).
+        redact: replace e-mail addresses and phone numbers in story text before landing.
+        known_keys: story keys already stored; a source stops paging at a page holding only these.
+        settings: more Scrapy settings (e.g. `{"STORYWATCH_BACKOFF_RETRIES": 1}`).
+    """
+
+    max_pages: int | None = None
+    throttle: bool = True
+    log_file: Path | None = None
+    redact: bool = True
+    known_keys: Iterable[str] = ()
+    settings: dict[str, Any] | None = None
+
+
 def start_crawl(
-    sources: list[Source],
-    landing_dir: Path,
-    scratch: Path,
-    *,
-    max_pages: int | None = None,
-    throttle: bool = True,
-    log_file: Path | None = None,
-    redact: bool = True,
-    known_keys: Iterable[str] = (),
-    settings: dict[str, Any] | None = None,
+    sources: list[Source], landing_dir: Path, scratch: Path, options: CrawlOptions = CrawlOptions()
 ) -> subprocess.Popen:
-    """Start the crawl child process; it writes its results to `scratch/result.json`."""
+    """Start the crawl child process; it writes its results to `scratch/result.json`.
+
+    `crawl()` starts it and waits; start it yourself to watch or stop a crawl while it runs.
+    """
     keys_path, spec_path = scratch / "known_keys.json", scratch / "spec.json"
-    keys_path.write_text(json.dumps(sorted(set(known_keys))), encoding="utf-8")
+    keys_path.write_text(json.dumps(sorted(set(options.known_keys))), encoding="utf-8")
     spec = {"sources": [asdict(s) for s in sources], "landing_dir": str(landing_dir),
-            "max_pages": max_pages, "throttle": throttle,
+            "max_pages": options.max_pages, "throttle": options.throttle,
             "result_path": str(scratch / "result.json"),
-            "log_file": str(log_file) if log_file else None, "redact": redact,
-            "known_keys_file": str(keys_path), "settings": settings or {}}
+            "log_file": str(options.log_file) if options.log_file else None,
+            "redact": options.redact, "known_keys_file": str(keys_path),
+            "settings": options.settings or {}}
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     env = dict(os.environ)
     paths = (str(PROJECT_ROOT), env.get("PYTHONPATH"))
@@ -103,48 +121,34 @@ def start_crawl(
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def crawl(
-    sources: list[Source],
-    landing_dir: Path,
-    *,
-    max_pages: int | None = None,
-    throttle: bool = True,
-    log_file: Path | None = None,
-    redact: bool = True,
-    known_keys: Iterable[str] = (),
-    settings: dict[str, Any] | None = None,
-) -> list[SourceResult]:
+def crawl(sources: list[Source], landing_dir: Path, **options: Any) -> list[SourceResult]:
     """Crawl every source into landing files under `landing_dir`; one result per source.
 
     Args:
         sources: the sources to read; `format` names the spider (see FORMATS; `auto` detects it).
         landing_dir: folder for `<UTC timestamp>-<source>-<run id>.jsonl` files (created).
-        max_pages: stop each source after this many pages (None: follow all pages).
-        throttle: AutoThrottle on (polite); turn off only for local test servers.
-        log_file: where the Scrapy log goes (None: kept only for error messages).
-        redact: replace e-mail addresses and phone numbers in story text before landing.
-        known_keys: story keys already stored; a source stops paging at a page holding only these.
-        settings: more Scrapy settings (e.g. `{"STORYWATCH_BACKOFF_RETRIES": 1}`).
+        **options: the fields of `CrawlOptions`: `max_pages`, `throttle`, `log_file`, `redact`,
+            `known_keys`, `settings` (e.g. `throttle=False` for a local test server).
 
     Raises:
+        TypeError: an option that `CrawlOptions` does not have.
         CrawlError: a source names an unknown format, or the crawl process failed.
     """
+    chosen = CrawlOptions(**options)
     check_sources(sources)
     if not sources:
         return []
     landing_dir = Path(landing_dir)
     try:
         landing_dir.mkdir(parents=True, exist_ok=True)
-        if log_file is not None:
-            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        if chosen.log_file is not None:
+            Path(chosen.log_file).parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CrawlError(f"cannot create the landing or log folder for {landing_dir} ({error}); "
                          "choose a writable --workdir") from None
     with tempfile.TemporaryDirectory(prefix="storywatch-crawl-") as scratch:
         result_path = Path(scratch) / "result.json"
-        child = start_crawl(sources, landing_dir, Path(scratch), max_pages=max_pages,
-                            throttle=throttle, log_file=log_file, redact=redact,
-                            known_keys=known_keys, settings=settings)
+        child = start_crawl(sources, landing_dir, Path(scratch), chosen)
         stdout, stderr = child.communicate()
         if child.returncode != 0 or not result_path.exists():
             tail = "\n".join((stderr or stdout or "").strip().splitlines()[-15:])

@@ -156,6 +156,8 @@ def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CrawlError, match="cannot create the landing or log folder"):
         crawl([Source("Acme", False, "cfpb", "http://127.0.0.1:9/api")], tmp_path / "a-file")
     assert crawl([], tmp_path) == []
+    with pytest.raises(TypeError, match="max_page"):  # a misspelt option fails before crawling
+        crawl([Source("Acme", False, "cfpb", "http://127.0.0.1:9/api")], tmp_path, max_page=1)
 
 
 def test_a_failing_crawl_process_raises_crawl_error(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from crawler.demo_site import DemoSite
 from crawler.loopback import LoopbackSite, Reply, review_page
-from crawler.run import Source, crawl, start_crawl
+from crawler.run import CrawlOptions, Source, crawl, start_crawl
 from storywatch import pipeline
 from storywatch.config import Settings, SourceConfig
 from warehouse import connect
@@ -77,7 +77,7 @@ def test_kill_9_mid_crawl_leaves_nothing_loadable_and_a_rerun_loses_nothing(
         source = Source("Acme", False, "schema_org", site.url("/r/1"))
         scratch = tmp_path / "scratch"
         scratch.mkdir()
-        child = start_crawl([source], landing, scratch, throttle=False)
+        child = start_crawl([source], landing, scratch, CrawlOptions(throttle=False))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             parts = list(landing.glob("*.part")) if landing.is_dir() else []

@@ -1,11 +1,16 @@
 """Spider parse functions against saved pages shaped like the real sites' pages and APIs."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from crawler.spiders.appstore import next_appstore_page, parse_appstore_page
 from crawler.spiders.cfpb import next_cfpb_page, parse_cfpb_page
+from crawler.spiders.feed import parse_feed_page
+from crawler.spiders.reddit import parse_reddit_page
 from crawler.spiders.schema_org import next_page_url, parse_schema_org_page
 from crawler.spiders.trustpilot import next_trustpilot_page, parse_trustpilot_page
 
@@ -176,3 +181,49 @@ def test_cfpb_api_page() -> None:
     text = (PAGES / "cfpb_search.json").read_text()
     assert next_cfpb_page(text, CFPB) == CFPB.replace("frm=0", "frm=25")
     assert next_cfpb_page(text, CFPB.replace("frm=0", "frm=25")) is None  # total is 30
+
+
+def _rss(*items: tuple[str, str]) -> str:
+    entries = "".join(f"<item><description>{body}</description><pubDate>{date}</pubDate></item>"
+                      for body, date in items)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel>{entries}</channel></rss>'
+
+
+# each page: a story without text, one with a date no format can read, one good story
+UNUSABLE_STORIES = [
+    (parse_appstore_page, FEED, json.dumps({"feed": {"entry": [
+        {"im:rating": {"label": "3"}, "content": {"label": " "}},
+        {"im:rating": {"label": "3"}, "content": {"label": "x"}, "updated": {"label": "soon"}},
+        {"im:rating": {"label": "4"}, "content": {"label": "Fine"},
+         "updated": {"label": "2026-07-01"}}]}})),
+    (parse_cfpb_page, CFPB, json.dumps({"hits": {"hits": [
+        {"_source": {"complaint_what_happened": ""}},
+        {"_source": {"complaint_what_happened": "x", "date_received": "soon"}},
+        {"_source": {"complaint_what_happened": "Fine", "date_received": "2026-07-01"}}]}})),
+    (parse_feed_page, "https://f.example/feed",
+     _rss(("", "Tue, 01 Jul 2026 10:00:00 GMT"), ("x", "soon"),
+          ("Fine", "Wed, 01 Jul 2026 10:00:00 GMT"))),
+    (parse_reddit_page, "https://www.reddit.com/r/x/new.json", json.dumps({"data": {"children": [
+        {"kind": "t3", "data": {"selftext": "", "title": ""}},
+        {"kind": "t3", "data": {"selftext": "x", "created_utc": "soon"}},
+        {"kind": "t3", "data": {"selftext": "Fine", "created_utc": 1782900000}}]}})),
+    (parse_schema_org_page, SHOP, '<script type="application/ld+json">' + json.dumps([
+        {"@type": "Review", "reviewBody": ""},
+        {"@type": "Review", "reviewBody": "x", "datePublished": "soon"},
+        {"@type": "Review", "reviewBody": "Fine", "datePublished": "2026-07-01"}]) + "</script>"),
+    (parse_trustpilot_page, TP, '<script id="__NEXT_DATA__">' + json.dumps(
+        {"props": {"pageProps": {"reviews": [
+            {"text": ""}, {"text": "x", "dates": {"publishedDate": "soon"}},
+            {"text": "Fine", "dates": {"publishedDate": "2026-07-01"}}]}}}) + "</script>"),
+]
+
+
+@pytest.mark.parametrize(("function", "url", "page"), UNUSABLE_STORIES,
+                         ids=[case[0].__name__ for case in UNUSABLE_STORIES])
+def test_every_format_skips_and_counts_unusable_stories_alike(function, url, page) -> None:
+    errors: Counter = Counter()
+    (story,) = function(page, brand="Acme", is_competitor=True, page_url=url, fetched_at=FETCHED,
+                        errors=errors)
+    assert errors == Counter({"missing_body": 1, "bad_date": 1})
+    assert story["body"] == "Fine" and story["brand"] == "Acme" and story["is_competitor"]
+    assert story["source_url"] == url and story["fetched_at"] == FETCHED

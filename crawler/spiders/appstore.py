@@ -11,8 +11,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from crawler.items import InvalidDate, make_story, normalise_rating, optional_int, rating_raw
-from crawler.spiders.base import StorySpider, load_json, read_page
+from crawler.items import normalise_rating, optional_int, rating_raw
+from crawler.spiders.base import PageStories, StorySpider, load_json, read_page
 
 SOURCE = "appstore"
 LAST_PAGE = 10
@@ -52,26 +52,19 @@ def parse_appstore_page(
     """Story records from one page of the customer-reviews JSON feed."""
     errors = errors if errors is not None else Counter()
     text, url = read_page(page, page_url)
-    stories = []
+    found = PageStories(SOURCE, brand, is_competitor, url, fetched_at, errors)
     for entry in feed_entries(text, errors):
         body = _label(entry, "content")
-        if not str(body or "").strip():
-            errors["missing_body"] += 1
-            continue
-        rating = _label(entry, "im:rating")
-        try:
-            stories.append(make_story(
-                source=SOURCE, brand=brand, is_competitor=is_competitor, body=body,
-                source_url=url, published_at=_label(entry, "updated"), fetched_at=fetched_at,
-                external_id=_label(entry, "id"), author=_label(entry, "author", "name"),
-                title=_label(entry, "title"), rating=normalise_rating(rating),
-                rating_raw=rating_raw(rating),
+        if found.has_body(body):
+            rating = _label(entry, "im:rating")
+            found.add(
+                body, published_at=_label(entry, "updated"), external_id=_label(entry, "id"),
+                author=_label(entry, "author", "name"), title=_label(entry, "title"),
+                rating=normalise_rating(rating), rating_raw=rating_raw(rating),
                 helpful_votes=optional_int(_label(entry, "im:voteSum")),
                 labels=[f"version:{v}"] if (v := _label(entry, "im:version")) else [], raw=entry,
-            ))
-        except InvalidDate:
-            errors["bad_date"] += 1
-    return stories
+            )
+    return found.stories
 
 
 def next_appstore_page(page_url: str, found: int) -> str | None:

@@ -3,25 +3,32 @@
 A spider is configured for one source (`url`, `brand`, `is_competitor`, optional `max_pages`),
 decodes each page once (`page_text`, which survives a wrong charset), parses it with a pure
 `parse_*_page()` function through its `parse_page()` method, and yields the story records it
-returns. Paging stops at a page already requested (a pagination loop), at a page whose stories
-were all seen earlier in this run (a loop under changing URLs), and, on a re-crawl, at a page whose
-stories are all known already (`STORYWATCH_KNOWN_KEYS_FILE`). Problems with a page (malformed
-markup, an empty page, a failed download) are counted in `crawler.stats` under
-`storywatch/errors/<reason>`, logged, and the crawl goes on.
+returns. Those functions find each story's body and fields in their format and hand them to
+`PageStories`, which fills in what every story of the page shares and counts unusable stories
+(`missing_body`, `bad_date`) alike for every format. Paging stops at a page already requested (a
+pagination loop), at a page whose stories were all seen earlier in this run (a loop under changing
+URLs), and, on a re-crawl, at a page whose stories are all known already
+(`STORYWATCH_KNOWN_KEYS_FILE`); `query_int()` and `with_query()` read and set the query parameter
+that pages a source. Problems with a page (malformed markup, an empty page, a failed download) are
+counted in `crawler.stats` under `storywatch/errors/<reason>`, logged, and the crawl goes on.
 """
 from __future__ import annotations
 
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+
+from crawler.items import InvalidDate, make_story, optional_int
 
 ERROR_STAT = "storywatch/errors/"
 INCREMENTAL_STAT = "storywatch/incremental_stop"
@@ -61,6 +68,54 @@ def page_text(response: Any, errors: Counter) -> str:
     except (UnicodeDecodeError, LookupError):
         errors["wrong_charset"] += 1
         return body.decode("cp1252", errors="replace")
+
+
+@dataclass(frozen=True)
+class PageStories:
+    """The stories found on one page, each built by `add()` with the fields that every story of the
+    page shares; unusable stories are counted in `errors` instead."""
+
+    source: str
+    brand: str
+    is_competitor: bool
+    page_url: str
+    fetched_at: str | None
+    errors: Counter
+    stories: list[dict[str, Any]] = field(default_factory=list)
+
+    def has_body(self, body: Any) -> bool:
+        """True when `body` holds text; else the story is counted as `missing_body`."""
+        if str(body or "").strip():
+            return True
+        self.errors["missing_body"] += 1
+        return False
+
+    def add(self, body: Any, **fields: Any) -> dict[str, Any] | None:
+        """Add the story told in `body`, with its own `fields` as `make_story()` takes them, and
+        return its record; None when its dates cannot be read (counted as `bad_date`)."""
+        try:
+            story = make_story(source=self.source, brand=self.brand,
+                               is_competitor=self.is_competitor, body=body,
+                               source_url=self.page_url, fetched_at=self.fetched_at, **fields)
+        except InvalidDate:
+            self.errors["bad_date"] += 1
+            return None
+        self.stories.append(story)
+        return story
+
+
+def query_int(url: str, name: str, default: int) -> int:
+    """The number in query parameter `name` of `url`; `default` when absent, unreadable or 0."""
+    values = parse_qs(urlsplit(url).query).get(name)
+    return (optional_int(values[0]) if values else None) or default
+
+
+def with_query(url: str, **values: Any) -> str:
+    """`url` with the query parameters `values` set; its other (non-blank) parameters are kept."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    query.update({name: [str(value)] for name, value in values.items()})
+    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
 
 
 class StorySpider(scrapy.Spider):

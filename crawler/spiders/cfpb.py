@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
-from crawler.items import InvalidDate, make_story, optional_int
-from crawler.spiders.base import StorySpider, load_json, read_page
+from crawler.items import optional_int
+from crawler.spiders.base import (
+    PageStories,
+    StorySpider,
+    load_json,
+    query_int,
+    read_page,
+    with_query,
+)
 
 SOURCE = "cfpb"
 DEFAULT_SIZE = 25
@@ -43,41 +50,31 @@ def parse_cfpb_page(
     """Story records from one page of complaint search results (narratives only)."""
     errors = errors if errors is not None else Counter()
     text, url = read_page(page, page_url)
-    stories = []
+    found = PageStories(SOURCE, brand, is_competitor, url, fetched_at, errors)
     for hit in _hits(text, errors)[0]:
         complaint = hit.get("_source") or {}
-        if not str(complaint.get("complaint_what_happened") or "").strip():
-            errors["missing_body"] += 1
-            continue
-        complaint_id = complaint.get("complaint_id")
-        try:
-            stories.append(make_story(
-                source=SOURCE, brand=brand, is_competitor=is_competitor,
-                body=complaint["complaint_what_happened"], source_url=url,
-                published_at=complaint.get("date_received"), fetched_at=fetched_at,
-                external_id=complaint_id, language="en",
+        body = complaint.get("complaint_what_happened")
+        if found.has_body(body):
+            complaint_id = complaint.get("complaint_id")
+            found.add(
+                body, published_at=complaint.get("date_received"), external_id=complaint_id,
+                language="en",
                 story_url=urljoin(url, f"/data-research/consumer-complaints/search/detail/"
                                        f"{complaint_id}") if complaint_id else None,
                 company_reply=complaint.get("company_public_response"),
                 labels=[complaint.get("issue"), complaint.get("product")], raw=complaint,
-            ))
-        except InvalidDate:
-            errors["bad_date"] += 1
-    return stories
+            )
+    return found.stories
 
 
 def next_cfpb_page(page: Any, page_url: str | None = None) -> str | None:
     """The URL with `frm` raised by `size`, while results remain (`frm + size < total`)."""
     text, url = read_page(page, page_url)
     hits, total = _hits(text, Counter())
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    start = optional_int((query.get("frm") or ["0"])[0]) or 0
-    size = optional_int((query.get("size") or [str(DEFAULT_SIZE)])[0]) or DEFAULT_SIZE
+    start, size = query_int(url, "frm", 0), query_int(url, "size", DEFAULT_SIZE)
     if not hits or (total is not None and start + size >= total):
         return None
-    query["frm"] = [str(start + size)]
-    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+    return with_query(url, frm=start + size)
 
 
 class CfpbSpider(StorySpider):

@@ -17,8 +17,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from crawler.items import InvalidDate, make_story
-from crawler.spiders.base import StorySpider
+from crawler.spiders.base import PageStories, StorySpider
 
 SOURCE = "feed"
 _HEADERS = {"content-type": "application/xml; charset=utf-8"}
@@ -66,26 +65,19 @@ def parse_feed_page(
 ) -> list[dict[str, Any]]:
     """Story records from the entries of one RSS or Atom feed document."""
     errors = errors if errors is not None else Counter()
+    found = PageStories(SOURCE, brand, is_competitor, page_url, fetched_at, errors)
     parsed = read_feed(page, errors)
-    stories = []
     for entry in parsed.entries if parsed is not None else []:
         content = entry.get("content") or []
         body = (content[0].get("value") if content else None) or entry.get("summary")
-        if not str(body or "").strip():
-            errors["missing_body"] += 1
-            continue
-        try:
-            stories.append(make_story(
-                source=SOURCE, brand=brand, is_competitor=is_competitor, body=body,
-                source_url=page_url, published_at=_when(entry), fetched_at=fetched_at,
-                external_id=entry.get("id") or entry.get("link"), story_url=entry.get("link"),
-                author=entry.get("author"), title=entry.get("title"),
+        if found.has_body(body):
+            found.add(
+                body, published_at=_when(entry), external_id=entry.get("id") or entry.get("link"),
+                story_url=entry.get("link"), author=entry.get("author"), title=entry.get("title"),
                 language=(parsed.feed.get("language") or None),
                 labels=[tag.get("term") for tag in entry.get("tags") or []], raw=_raw(entry),
-            ))
-        except InvalidDate:
-            errors["bad_date"] += 1
-    return stories
+            )
+    return found.stories
 
 
 def next_feed_page(page: str, page_url: str) -> str | None:

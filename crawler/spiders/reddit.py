@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
-from crawler.items import InvalidDate, make_story, optional_int
-from crawler.spiders.base import StorySpider, load_json
+from crawler.items import optional_int
+from crawler.spiders.base import PageStories, StorySpider, load_json, query_int, with_query
 
 SOURCE = "reddit"
 USER_AGENT = "python:storywatch:0.1 (customer story monitor; +https://example.invalid/storywatch)"
@@ -47,8 +47,8 @@ def parse_reddit_page(
 ) -> list[dict[str, Any]]:
     """Story records from one page of a Reddit listing or search result."""
     errors = errors if errors is not None else Counter()
+    found = PageStories(SOURCE, brand, is_competitor, page_url, fetched_at, errors)
     data = listing(page, errors) or {}
-    stories = []
     for child in data.get("children") or []:
         post = child.get("data") if isinstance(child, dict) else None
         if not isinstance(post, dict) or child.get("kind", "t3") != "t3":
@@ -58,24 +58,18 @@ def parse_reddit_page(
             errors["deleted_post"] += 1
             continue
         body = selftext or str(post.get("title") or "").strip()
-        if not body:
-            errors["missing_body"] += 1
-            continue
-        permalink = post.get("permalink")
-        try:
-            stories.append(make_story(
-                source=SOURCE, brand=brand, is_competitor=is_competitor, body=body,
-                source_url=page_url, published_at=post.get("created_utc"), fetched_at=fetched_at,
-                external_id=post.get("id"), author=post.get("author"), title=post.get("title"),
+        if found.has_body(body):
+            permalink = post.get("permalink")
+            found.add(
+                body, published_at=post.get("created_utc"), external_id=post.get("id"),
+                author=post.get("author"), title=post.get("title"),
                 story_url=urljoin(page_url, permalink) if isinstance(permalink, str) else None,
                 helpful_votes=optional_int(post.get("score")),
                 labels=[f"r/{post['subreddit']}" if post.get("subreddit") else None,
                         post.get("link_flair_text")],
                 raw=post,
-            ))
-        except InvalidDate:
-            errors["bad_date"] += 1
-    return stories
+            )
+    return found.stories
 
 
 def next_reddit_page(page: str, page_url: str) -> str | None:
@@ -84,11 +78,8 @@ def next_reddit_page(page: str, page_url: str) -> str | None:
     after, children = data.get("after"), data.get("children") or []
     if not after or not children:
         return None
-    parts = urlsplit(page_url)
-    query = parse_qs(parts.query)
-    seen = optional_int((query.get("count") or ["0"])[0]) or 0
-    query["after"], query["count"] = [str(after)], [str(seen + len(children))]
-    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+    return with_query(page_url, after=after,
+                      count=query_int(page_url, "count", 0) + len(children))
 
 
 class RedditSpider(StorySpider):

@@ -18,8 +18,8 @@ from lxml import etree
 from lxml import html as lxml_html
 from parsel import Selector
 
-from crawler.items import InvalidDate, html_to_text, make_story, normalise_rating, rating_raw
-from crawler.spiders.base import StorySpider, read_page
+from crawler.items import html_to_text, normalise_rating, rating_raw
+from crawler.spiders.base import PageStories, StorySpider, read_page
 
 _VALUE_ATTRIBUTE = {"meta": "content", "a": "href", "link": "href", "img": "src",
                     "time": "datetime", "data": "value", "meter": "value"}
@@ -41,18 +41,15 @@ def parse_schema_org_page(
     """
     page_errors: Counter = Counter()
     text, url = read_page(page, page_url)
+    found = PageStories(source, brand, is_competitor, url, fetched_at, page_errors)
     nodes = jsonld_reviews(text, page_errors) + microdata_reviews(text) + rdfa_reviews(text)
-    stories = []
     for node in nodes:
-        story = review_to_story(node, source=source, brand=brand, is_competitor=is_competitor,
-                                page_url=url, fetched_at=fetched_at, errors=page_errors)
-        if story is not None:
-            stories.append(story)
+        review_to_story(node, found)
     if not nodes and not page_errors:
         page_errors["empty_page"] += 1
     if errors is not None:
         errors.update(page_errors)
-    return stories
+    return found.stories
 
 
 def next_page_url(page: Any, page_url: str | None = None) -> str | None:
@@ -171,37 +168,23 @@ def _microdata_value(element: Any) -> str:
     )
 
 
-def review_to_story(
-    node: dict[str, Any],
-    *,
-    source: str,
-    brand: str,
-    is_competitor: bool,
-    page_url: str,
-    fetched_at: str | None,
-    errors: Counter,
-) -> dict[str, Any] | None:
-    """One schema.org Review (JSON-LD or microdata dict) as a story record; None if unusable."""
+def review_to_story(node: dict[str, Any], found: PageStories) -> dict[str, Any] | None:
+    """One schema.org Review (JSON-LD or microdata dict) added to `found` as a story record, and
+    returned; None if unusable (the reason counted in `found.errors`)."""
     body = _text(node.get("reviewBody") or node.get("description"))
-    if not body.strip():
-        errors["missing_body"] += 1
+    if not found.has_body(body):
         return None
     rating = node.get("reviewRating") if isinstance(node.get("reviewRating"), dict) else {}
     value, best = rating.get("ratingValue"), rating.get("bestRating") or 5
     link = node.get("url") or node.get("@id")
-    link = urljoin(page_url, link) if isinstance(link, str) and link else None
-    try:
-        return make_story(
-            source=source, brand=brand, is_competitor=is_competitor, body=body,
-            source_url=page_url, published_at=node.get("datePublished"), fetched_at=fetched_at,
-            external_id=link, story_url=link if link and link.startswith("http") else None,
-            author=_name(node.get("author")), title=_text(node.get("name") or node.get("headline")),
-            rating=normalise_rating(value, best, rating.get("worstRating") or 1),
-            rating_raw=rating_raw(value, best), language=_name(node.get("inLanguage")), raw=node,
-        )
-    except InvalidDate:
-        errors["bad_date"] += 1
-        return None
+    link = urljoin(found.page_url, link) if isinstance(link, str) and link else None
+    return found.add(
+        body, published_at=node.get("datePublished"), external_id=link,
+        story_url=link if link and link.startswith("http") else None,
+        author=_name(node.get("author")), title=_text(node.get("name") or node.get("headline")),
+        rating=normalise_rating(value, best, rating.get("worstRating") or 1),
+        rating_raw=rating_raw(value, best), language=_name(node.get("inLanguage")), raw=node,
+    )
 
 
 def _name(value: Any) -> str | None:

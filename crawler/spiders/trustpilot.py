@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.items import InvalidDate, make_story, normalise_rating, optional_int, rating_raw
-from crawler.spiders.base import StorySpider, read_page
+from crawler.items import normalise_rating, optional_int, rating_raw
+from crawler.spiders.base import PageStories, StorySpider, query_int, read_page, with_query
 from crawler.spiders.schema_org import jsonld_reviews, review_to_story
 
 SOURCE = "trustpilot"
@@ -49,61 +49,45 @@ def parse_trustpilot_page(
     """Story records from one Trustpilot review page (`__NEXT_DATA__`, else JSON-LD)."""
     errors = errors if errors is not None else Counter()
     text, url = read_page(page, page_url)
+    found = PageStories(SOURCE, brand, is_competitor, url, fetched_at, errors)
     props = next_data(text, errors)
     if props is None:
-        return _from_jsonld(text, url, brand, is_competitor, fetched_at, errors)
-    stories = []
-    for review in props.get("reviews") or []:
-        story = _review_to_story(review, url, brand, is_competitor, fetched_at, errors)
-        if story is not None:
-            stories.append(story)
-    return stories
+        _add_jsonld_reviews(text, found)
+    else:
+        for review in props.get("reviews") or []:
+            # a review that is not an object has no text: counted as missing_body
+            _add_review(review if isinstance(review, dict) else {}, found)
+    return found.stories
 
 
-def _review_to_story(
-    review: dict[str, Any], url: str, brand: str, is_competitor: bool,
-    fetched_at: str | None, errors: Counter,
-) -> dict[str, Any] | None:
-    if not isinstance(review, dict) or not str(review.get("text") or "").strip():
-        errors["missing_body"] += 1
-        return None
+def _add_review(review: dict[str, Any], found: PageStories) -> None:
+    if not found.has_body(review.get("text")):
+        return
     reply = review.get("reply") if isinstance(review.get("reply"), dict) else {}
     dates = review.get("dates") if isinstance(review.get("dates"), dict) else {}
     consumer = review.get("consumer") if isinstance(review.get("consumer"), dict) else {}
     review_id = review.get("id")
-    try:
-        return make_story(
-            source=SOURCE, brand=brand, is_competitor=is_competitor, body=review["text"],
-            source_url=url, published_at=dates.get("publishedDate"), fetched_at=fetched_at,
-            external_id=review_id,
-            story_url=urljoin(url, f"/reviews/{review_id}") if review_id else None,
-            author=consumer.get("displayName"), title=review.get("title"),
-            rating=normalise_rating(review.get("rating")),
-            rating_raw=rating_raw(review.get("rating")),
-            language=review.get("language"), helpful_votes=optional_int(review.get("likes")),
-            company_reply=reply.get("message"), company_replied_at=reply.get("publishedDate"),
-            raw=review,
-        )
-    except InvalidDate:
-        errors["bad_date"] += 1
-        return None
+    found.add(
+        review["text"], published_at=dates.get("publishedDate"), external_id=review_id,
+        story_url=urljoin(found.page_url, f"/reviews/{review_id}") if review_id else None,
+        author=consumer.get("displayName"), title=review.get("title"),
+        rating=normalise_rating(review.get("rating")), rating_raw=rating_raw(review.get("rating")),
+        language=review.get("language"), helpful_votes=optional_int(review.get("likes")),
+        company_reply=reply.get("message"), company_replied_at=reply.get("publishedDate"),
+        raw=review,
+    )
 
 
-def _from_jsonld(
-    text: str, url: str, brand: str, is_competitor: bool, fetched_at: str | None, errors: Counter
-) -> list[dict[str, Any]]:
-    stories = []
-    for node in jsonld_reviews(text, errors):
-        story = review_to_story(node, source=SOURCE, brand=brand, is_competitor=is_competitor,
-                                page_url=url, fetched_at=fetched_at, errors=errors)
+def _add_jsonld_reviews(text: str, found: PageStories) -> None:
+    for node in jsonld_reviews(text, found.errors):
+        story = review_to_story(node, found)
         if story is None:
             continue
+        # Trustpilot's review id, the last part of `@id`, keys the story as __NEXT_DATA__ does
         review_id = str(node.get("@id") or "").rstrip("/").rsplit("/", 1)[-1] or None
         story["external_id"] = review_id
-        story["story_url"] = urljoin(url, f"/reviews/{review_id}") if review_id else None
+        story["story_url"] = urljoin(found.page_url, f"/reviews/{review_id}") if review_id else None
         story["story_key"] = f"{SOURCE}:{review_id}" if review_id else story["story_key"]
-        stories.append(story)
-    return stories
 
 
 def next_trustpilot_page(page: Any, page_url: str | None = None, found: int = 0) -> str | None:
@@ -111,17 +95,14 @@ def next_trustpilot_page(page: Any, page_url: str | None = None, found: int = 0)
     text, url = read_page(page, page_url)
     if found <= 0:
         return None
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    current = optional_int((query.get("page") or ["1"])[0]) or 1
+    current = query_int(url, "page", 1)
     props = next_data(text) or {}
     filters = props.get("filters") if isinstance(props.get("filters"), dict) else {}
     pagination = filters.get("pagination") if isinstance(filters.get("pagination"), dict) else {}
     total = optional_int(pagination.get("totalPages"))
     if total is not None and current >= total:
         return None
-    query["page"] = [str(current + 1)]
-    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+    return with_query(url, page=current + 1)
 
 
 class TrustpilotSpider(StorySpider):
