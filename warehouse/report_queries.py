@@ -180,35 +180,22 @@ def competitor_gap(
 ) -> pd.DataFrame:
     """Per cause and competitor: our net story score, theirs, and the gap (ours minus theirs).
 
-    The same numbers as the `competitor_gap` view, restricted to the filters.
+    The rule lives once, in the table macro `competitor_gap_over` (migration 007), which the
+    `competitor_gap` view also calls: this is that view restricted to the filters.
     """
-    scope = {"brands": brands, "start": start, "end": end, "sources": sources}
-    where, params = _where(**scope, cause_in=causes)
-    brand_where, brand_params = _where(**scope)
+    lists = {"brands", "sources", "causes"}
+    given = {"from_week": start, "to_week": end, "brands": brands, "sources": sources,
+             "causes": causes}
+    # Only the filters given are passed: one left out stays NULL in the macro and folds away.
+    given = {name: [str(item) for item in value] if name in lists else value
+             for name, value in given.items() if value is not None and (name not in lists or value)}
+    filters = "".join(f", {name} := ?" for name in given)
+    # The macro reads the relations named here; `_read` renames them to their rollup copies while
+    # those are current, as in every named query (one fingerprint check, not two).
     return _frame(con, f"""
-        WITH per_brand AS (
-            SELECT cause, any_value(owner) AS owner, brand, bool_or(is_competitor) AS is_competitor,
-                   count(*) AS stories, {_NET} AS net_stories
-            FROM story_causes WHERE sentiment IS NOT NULL AND {where} GROUP BY cause, brand
-        ), ours AS (
-            SELECT cause, sum(stories) AS stories, sum(net_stories) AS net_stories
-            FROM per_brand WHERE NOT is_competitor GROUP BY cause
-        ), competitors AS (
-            SELECT DISTINCT brand FROM story_facts WHERE is_competitor AND {brand_where}
-        ), owners AS (SELECT cause, any_value(owner) AS owner FROM per_brand GROUP BY cause)
-        SELECT o.cause, o.owner, k.brand AS competitor,
-               CAST(coalesce(u.stories, 0) AS BIGINT) AS our_stories,
-               round(100.0 * u.net_stories / u.stories, 1) AS our_net_score,
-               coalesce(p.stories, 0) AS competitor_stories,
-               round(100.0 * p.net_stories / p.stories, 1) AS competitor_net_score,
-               round(100.0 * u.net_stories / u.stories, 1)
-                 - round(100.0 * p.net_stories / p.stories, 1) AS gap
-        FROM owners o CROSS JOIN competitors k
-        LEFT JOIN ours u ON u.cause = o.cause
-        LEFT JOIN per_brand p ON p.cause = o.cause AND p.brand = k.brand
-        WHERE u.stories IS NOT NULL OR p.stories IS NOT NULL
-        ORDER BY o.cause, k.brand
-    """, params + brand_params)
+        SELECT * FROM competitor_gap_over('story_causes', 'story_facts'{filters})
+        ORDER BY cause, competitor
+    """, list(given.values()))
 
 
 def owner_scores(
