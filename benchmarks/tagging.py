@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     import nlp
     from nlp.model import load_backbone
 
-    tagger = nlp.load_tagger(threads=args.threads)
+    tagger = nlp.load_tagger(options=nlp.ModelOptions.from_environ(os.environ,
+                                                                   threads=args.threads))
     plain = load_backbone()
     torch.set_num_threads(args.threads)
     texts = review_texts(args.n)

@@ -49,9 +49,16 @@ def reply_class_line(story_key: str) -> str:
     """The "Reply class: ..." line of a story's current reply, with the sentence that decided it."""
     workdir = st.session_state.get(WORKDIR_KEY)
     found = fetch_quietly(Path(workdir), "reply_class", story_key=story_key) if workdir else None
-    if found is None or found.empty or not isinstance(found.iloc[0]["reply_class"], str):
+    return describe_reply_class(found)
+
+
+def describe_reply_class(found: pd.DataFrame | None) -> str:
+    """The "Reply class: ..." line for the `reply_class` query's answer (None: not answered)."""
+    if found is None or found.empty or not isinstance(found.iloc[0]["reply_version"], str):
         return "Reply class: not classified yet (run `storywatch tag`)"
     row = found.iloc[0]
+    if not isinstance(row["reply_class"], str):  # classified, but nothing to read: "!!!", emoji
+        return "Reply class: none (the reply has no words to classify)"
     label = REPLY_CLASSES.get(row["reply_class"], row["reply_class"])
     evidence = plain(row["reply_evidence"], "")
     return f"Reply class: {label} ({row['reply_score']:.2f})" + (

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nlp.model import ModelMissing
+from nlp.options import ModelOptions
 from nlp.sentiment import HeadMissing
 from nlp.taxonomy import TaxonomyError
 
@@ -22,14 +23,15 @@ if TYPE_CHECKING:
 
     from nlp.tagger import StoryTags, Tagger
 
-__all__ = ["HeadMissing", "ModelMissing", "StoryTags", "Tagger", "TaxonomyError", "load_tagger"]
+__all__ = ["HeadMissing", "ModelMissing", "ModelOptions", "StoryTags", "Tagger", "TaxonomyError",
+           "load_tagger"]
 
 
-def load_tagger(taxonomy_path: Path | None = None, threads: int | None = None) -> Tagger:
+def load_tagger(taxonomy_path: Path | None = None, options: ModelOptions | None = None) -> Tagger:
     """Load the tagger (backbone, sentiment head, taxonomy); see nlp.tagger.load_tagger."""
     from nlp.tagger import load_tagger as _load
 
-    return _load(taxonomy_path, threads)
+    return _load(taxonomy_path, options)
 
 
 def __getattr__(name: str):

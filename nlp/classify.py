@@ -1,7 +1,8 @@
 """Tag any CSV or JSON Lines file of texts: the library behind `storywatch classify`.
 
-One output JSON line per input row, in input order: {"row": n (1-based data row), "sentiment",
-"sentiment_score", "language", "causes": [{"cause", "owner", "score", "evidence"}]}, plus "error"
+One output JSON line per input row, in input order: {"row": n (1-based data row), "id" (the row's
+own id, when the file has an id column), "sentiment", "sentiment_score", "language", "causes":
+[{"cause", "owner", "score", "evidence"}]}, plus "error"
 when a row could not be read cleanly (sentiment and score are null when it could not be read at
 all) and "note" when the text was tagged with a defined fallback. A bad row (invalid UTF-8, broken
 JSON, missing text) is reported on its own line and never stops the batch; undecodable bytes are
@@ -20,7 +21,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nlp.sentences import MAX_SENTENCES
 from nlp.tagger import Tagger
@@ -28,8 +29,14 @@ from nlp.tagger import Tagger
 CHUNK_ROWS = 512
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 BAD_UTF8 = "invalid UTF-8; undecodable bytes were replaced"
-# (text or None when the row could not be read, error message or None)
-Row = tuple[str | None, str | None]
+# The column copied to the output as "id" when the user names none and the file has it.
+DEFAULT_ID_COLUMN = "id"
+
+
+class Row(NamedTuple):
+    text: str | None  # None when the row could not be read
+    error: str | None
+    keep: dict[str, Any]  # the row's own fields copied to its output line: {"id": ...} or {}
 
 
 class ClassifyError(ValueError):
@@ -46,22 +53,57 @@ def _repair(text: str) -> tuple[str, bool]:
         return raw.decode("utf-8", errors="replace"), True
 
 
-def _csv_rows(path: Path, column: str) -> Iterator[Row]:
+def _id_column(path: Path, fields: list[str], requested: str | None, what: str) -> str | None:
+    """The id column to copy: the one the user named (it must exist), else `id` when present."""
+    if requested is None:
+        return DEFAULT_ID_COLUMN if DEFAULT_ID_COLUMN in fields else None
+    if requested not in fields:
+        listed = ", ".join(fields) or "none"
+        where = "available columns" if what == "column" else "fields in its first record"
+        raise ClassifyError(f"{path} has no {what} '{requested}' for ids; {where}: {listed}.")
+    return requested
+
+
+def _csv_rows(path: Path, column: str, id_column: str | None) -> Iterator[Row]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         reader = csv.DictReader(handle)
-        columns = [_repair(name)[0] for name in reader.fieldnames or []]
+        reader.fieldnames = [_repair(name)[0] for name in reader.fieldnames or []]
+        columns = list(reader.fieldnames)
         if column not in columns:
             raise ClassifyError(
                 f"{path} has no column '{column}'; available columns: {', '.join(columns) or 'none'}."
             )
+        id_key = _id_column(path, columns, id_column, "column")
         for record in reader:
             text, bad = _repair(record.get(column) or "")
-            yield text, BAD_UTF8 if bad else None
+            keep = {"id": _repair(record.get(id_key) or "")[0]} if id_key else {}
+            yield Row(text, BAD_UTF8 if bad else None, keep)
 
 
-def _jsonl_rows(path: Path, column: str) -> Iterator[Row]:
-    checked = False
+def _first_record(path: Path) -> dict | None:
+    """The file's first JSON object (its fields stand for the file's), None when it has none."""
+    with path.open("rb") as handle:
+        for raw in handle:
+            try:
+                record = json.loads(_repair(raw.decode("utf-8", errors="surrogateescape"))[0])
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                return record
+    return None
+
+
+def _jsonl_rows(path: Path, column: str, id_column: str | None) -> Iterator[Row]:
+    first = _first_record(path)
+    id_key = None
+    if first is not None:
+        if column not in first:
+            raise ClassifyError(
+                f"{path} has no field '{column}'; fields in its first record: "
+                f"{', '.join(first) or 'none'}."
+            )
+        id_key = _id_column(path, list(first), id_column, "field")
     with path.open("rb") as handle:
         for raw in handle:
             if not raw.strip():
@@ -71,28 +113,26 @@ def _jsonl_rows(path: Path, column: str) -> Iterator[Row]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+                yield Row(None, f"not valid JSON ({exc.msg} at column {exc.colno})",
+                          {"id": None} if id_key else {})
                 continue
             if not isinstance(record, dict):
-                yield None, "not a JSON object"
+                yield Row(None, "not a JSON object", {"id": None} if id_key else {})
                 continue
-            if not checked and column not in record:
-                raise ClassifyError(
-                    f"{path} has no field '{column}'; fields in its first record: "
-                    f"{', '.join(record) or 'none'}."
-                )
-            checked = True
+            keep = {"id": record.get(id_key)} if id_key else {}
             if column not in record:
-                yield None, f"no field '{column}' in this row"
+                yield Row(None, f"no field '{column}' in this row", keep)
                 continue
             value = record[column]
-            yield ("" if value is None else str(value)), error
+            yield Row("" if value is None else str(value), error, keep)
 
 
-def _output_row(row: int, tags: Any, text: str | None, error: str | None) -> dict[str, Any]:
+def _output_row(row: int, tags: Any, item: Row) -> dict[str, Any]:
+    text, error = item.text, item.error
     unread = text is None
     out: dict[str, Any] = {
         "row": row,
+        **item.keep,
         "sentiment": None if unread else tags.sentiment,
         "sentiment_score": None if unread else tags.sentiment_score,
         "language": None if unread else tags.language,
@@ -118,11 +158,14 @@ def _note(text: str, tags: Any) -> str | None:
 
 
 def classify_file(input_path: Path, text_column: str, output_path: Path, tagger: Tagger,
-                  progress: bool = False) -> int:
+                  progress: bool = False, id_column: str | None = None) -> int:
     """Tag the text column of a CSV or JSONL file; write JSON lines to output_path.
 
+    Each output line carries the row's own id as "id" (next to "row"), read from `id_column`, or
+    from a column named `id` when no id_column is given and the file has one.
+
     Returns the number of rows written. Raises ClassifyError for an unsupported extension, a
-    missing file or a missing column (the message lists the available columns).
+    missing file or a missing text or id column (the message lists the available columns).
 
     Example:
         >>> classify_file(Path("reviews.csv"), "text", Path("tags.jsonl"), nlp.load_tagger())
@@ -136,7 +179,7 @@ def classify_file(input_path: Path, text_column: str, output_path: Path, tagger:
         )
     if not input_path.is_file():
         raise ClassifyError(f"{input_path} does not exist; check the path.")
-    rows = (_csv_rows if kind == "csv" else _jsonl_rows)(input_path, text_column)
+    rows = (_csv_rows if kind == "csv" else _jsonl_rows)(input_path, text_column, id_column)
     temp = output_path.with_name(f".{output_path.name}.part")
     bar = None
     if progress:
@@ -147,9 +190,9 @@ def classify_file(input_path: Path, text_column: str, output_path: Path, tagger:
     try:
         with temp.open("w", encoding="utf-8") as out:
             for chunk in _chunks(rows):
-                for tags, (text, error) in zip(tagger.tag([t or "" for t, _ in chunk]), chunk):
+                for tags, item in zip(tagger.tag([r.text or "" for r in chunk]), chunk):
                     written += 1
-                    out.write(json.dumps(_output_row(written, tags, text, error)) + "\n")
+                    out.write(json.dumps(_output_row(written, tags, item)) + "\n")
                 if bar is not None:
                     bar.update(len(chunk))
         os.replace(temp, output_path)

@@ -4,8 +4,8 @@ Training embeds about ten thousand texts; re-running it after adding a few label
 should not pay for all of them again. Each text is read as the tagger reads it
 (nlp.sentences.read_story) and run through the encoder as a story (nlp.encoder): the cache
 keeps its (sentences + 1, dim) matrix, keyed by the
-SHA-1 of the text, in one .npz per encoder version under $STORYWATCH_CACHE (default
-~/.cache/storywatch), outside the repository. Delete the folder to start afresh; results are
+SHA-1 of the text, in one .npz per encoder version in the model cache folder (nlp.options,
+default ~/.cache/storywatch), outside the repository. Delete the folder to start afresh; results are
 identical with or without the cache.
 """
 from __future__ import annotations
@@ -17,14 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from nlp.encoder import Encoder
-from nlp.onnx_backbone import cache_root
 from nlp.sentences import read_story
 
 CHUNK = 256
-
-
-def cache_path(version: str = "") -> Path:
-    return cache_root() / f"stories-{version or 'default'}.npz"
 
 
 def _key(text: str) -> str:
@@ -34,9 +29,9 @@ def _key(text: str) -> str:
 class EmbeddingCache:
     """Embeds texts as stories with the encoder, reusing matrices computed by earlier runs."""
 
-    def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
+    def __init__(self, encoder: Encoder, folder: Path) -> None:
         self.encoder = encoder
-        self.path = path or cache_path(encoder.version)
+        self.path = Path(folder) / f"stories-{encoder.version}.npz"
         self.matrices: dict[str, np.ndarray] = {}
         if self.path.is_file():
             try:

@@ -9,8 +9,8 @@ vector is the token-weighted mean of its segments. So sentiment, causes and evid
 a story costs what a plain encode of it costs.
 
 The backbone carries the project's low-rank adapter (nlp.adapter), merged into its weights, and
-runs in ONNX Runtime (nlp.onnx_backbone; int8 by default, fp32 or torch on request
-with STORYWATCH_BACKEND), all vectors L2-normalised.
+runs in ONNX Runtime (nlp.onnx_backbone; int8 by default, fp32 or torch on request: see
+nlp.options), all vectors L2-normalised.
 
 Example:
     >>> encoder = Encoder.load()
@@ -22,19 +22,20 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from nlp.options import BACKENDS, ModelOptions
+
 SEGMENT_TOKENS = 254  # plus [CLS] and [SEP]: the backbone's 256-token limit
 BATCH_SEGMENTS = 1  # one segment per run: int8 activations are quantised per run, so batching
 # would make a story's vectors depend on its neighbours (cosine down to 0.978); 1 is ~15% slower
-BACKENDS = ("onnx-int8", "onnx", "torch")
 # Part of the encoder version (with the splitter's): bump it when reading
 # (nlp.sentences.read_story), packing or pooling changes, so vectors cached in the warehouse and
 # for training are redone.
 FORMAT = "e2"
-DEFAULT_BACKEND = "onnx-int8"
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Encoder:
     """Sentence and story vectors from one pass of the backbone over packed segments."""
 
     def __init__(self, tokenizer, run: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                 dimension: int, backend: str, adapter: str = "none") -> None:
+                 dimension: int, backend: str, adapter: str = "none", workers: int = 1) -> None:
         # A `tokenizers.Tokenizer` (the fast Rust one), without the padding and truncation that
         # sentence-transformers switches on: segments are packed and padded here.
         self._tokenizer = copy.deepcopy(tokenizer)
@@ -60,10 +61,15 @@ class Encoder:
         self.adapter = adapter  # fingerprint of the merged adapter (nlp.adapter), or 'none'
         self._cls = tokenizer.token_to_id("[CLS]")
         self._sep = tokenizer.token_to_id("[SEP]")
+        # Segments run `workers` at a time, each on one thread (ONNX Runtime releases the GIL).
+        self._pool = ThreadPoolExecutor(workers, "storywatch-encoder") if workers > 1 else None
 
     @classmethod
-    def load(cls, backend: str | None = None, threads: int | None = None) -> Encoder:
-        """The packaged MiniLM behind the chosen backend (default from STORYWATCH_BACKEND).
+    def load(cls, options: ModelOptions | None = None) -> Encoder:
+        """The packaged MiniLM behind the chosen backend (nlp.options; int8 ONNX by default).
+
+        `options.threads`: segments run at once on ONNX backends, one core each (default: the
+        cores this process may use); the torch backend uses torch's own threads.
 
         Raises:
             ModelMissing: the model package is missing, the backend is unknown, or the ONNX
@@ -73,26 +79,27 @@ class Encoder:
         from nlp.model import ModelMissing, load_backbone, packaged_config, packaged_tokenizer
         from nlp.onnx_backbone import cached_runner, make_runner
 
-        backend = backend or os.environ.get("STORYWATCH_BACKEND", DEFAULT_BACKEND)
+        options = options or ModelOptions()
+        backend = options.backend
         if backend not in BACKENDS:
-            raise ModelMissing(f"Unknown backend '{backend}' (STORYWATCH_BACKEND): use one of "
-                               f"{', '.join(BACKENDS)}")
+            raise ModelMissing(f"Unknown backend '{backend}' (STORYWATCH_BACKEND or [tagging] "
+                               f"backend): use one of {', '.join(BACKENDS)}")
         adapter = fingerprint()  # 'none' without an adapter file
         dimension = int(packaged_config()["hidden_size"])
+        workers = 1 if backend == "torch" else options.threads or len(os.sched_getaffinity(0)) or 1
         # A build already cached needs no torch: only the tokenizer file and the ONNX session.
-        run = cached_runner(backend, adapter, threads)
+        run = cached_runner(backend, options.cache, adapter)
         if run is not None:
-            return cls(packaged_tokenizer(), run, dimension, backend, adapter)
+            return cls(packaged_tokenizer(), run, dimension, backend, adapter, workers)
         model = load_backbone()
         merge_adapter(model[0].auto_model)
-        run = make_runner(model, backend, adapter, threads)
-        return cls(model.tokenizer.backend_tokenizer, run, dimension, backend, adapter)
+        run = make_runner(model, backend, options.cache, adapter)
+        return cls(model.tokenizer.backend_tokenizer, run, dimension, backend, adapter, workers)
 
     @property
     def short_name(self) -> str:
         """Backbone and numeric format, e.g. 'minilm-l6-v2-int8' (a model version starts so)."""
-        kind = {"onnx-int8": "int8", "onnx": "fp32"}.get(self.backend, self.backend)
-        return f"{_backbone_label()}-{kind}"
+        return short_name(self.backend)
 
     @property
     def version(self) -> str:
@@ -100,10 +107,7 @@ class Encoder:
 
         Cached vectors (training and warehouse) are valid while it is unchanged.
         """
-        from nlp.sentences import SPLITTER_VERSION
-
-        adapter = "" if self.adapter == "none" else f".{self.adapter}"
-        return f"{_backbone_label()}{adapter}-{self.backend}.{SPLITTER_VERSION}{FORMAT}"
+        return encoder_version(self.backend, self.adapter)
 
     def _segments(self, per_story: list[list[str]]) -> list[_Segment]:
         """Pack each story's sentences, in order, into segments of at most SEGMENT_TOKENS pieces.
@@ -159,9 +163,10 @@ class Encoder:
     def _states(self, segments: list[_Segment]) -> list[np.ndarray]:
         """Token states of each segment (its own length), BATCH_SEGMENTS per run, by length."""
         order = sorted(range(len(segments)), key=lambda i: len(segments[i].ids))
-        states: list[np.ndarray | None] = [None] * len(segments)
-        for start in range(0, len(order), BATCH_SEGMENTS):
-            batch = order[start:start + BATCH_SEGMENTS]
+        batches = [order[start:start + BATCH_SEGMENTS]
+                   for start in range(0, len(order), BATCH_SEGMENTS)]
+
+        def run(batch: list[int]) -> np.ndarray:
             width = max(len(segments[i].ids) for i in batch)
             ids = np.zeros((len(batch), width), np.int64)
             mask = np.zeros((len(batch), width), np.int64)
@@ -169,10 +174,28 @@ class Encoder:
                 n = len(segments[i].ids)
                 ids[row, :n] = segments[i].ids
                 mask[row, :n] = 1
-            hidden = self._run(ids, mask)
+            return self._run(ids, mask)
+
+        ran = self._pool.map(run, batches) if self._pool and len(batches) > 1 else map(run, batches)
+        states: list[np.ndarray | None] = [None] * len(segments)
+        for batch, hidden in zip(batches, ran):
             for row, i in enumerate(batch):
                 states[i] = hidden[row, :len(segments[i].ids)]
         return states
+
+
+def short_name(backend: str) -> str:
+    """Backbone and numeric format of a backend, e.g. 'minilm-l6-v2-int8'."""
+    kind = {"onnx-int8": "int8", "onnx": "fp32"}.get(backend, backend)
+    return f"{_backbone_label()}-{kind}"
+
+
+def encoder_version(backend: str, adapter: str) -> str:
+    """The version an encoder with this backend and adapter fingerprint has (no model needed)."""
+    from nlp.sentences import SPLITTER_VERSION
+
+    adapter = "" if adapter == "none" else f".{adapter}"
+    return f"{_backbone_label()}{adapter}-{backend}.{SPLITTER_VERSION}{FORMAT}"
 
 
 def _backbone_label() -> str:

@@ -4,7 +4,10 @@
 hand-labelled stories of one split (nlp.labelled: `test` is held out from all training and tuning,
 `dev` picked the hyper-parameters). Owner accuracy: a story with gold causes is right when the owner
 of its strongest predicted cause is among the owners of its gold causes; a story without gold
-causes is right when no cause is predicted. `star_agreement` compares story sentiment with star
+causes is right when no cause is predicted. Cause polarity: of the gold causes that are linked,
+the share whose evidence sentence has the polarity the labeller gave that cause (so a negative
+cause in a positive story is read as negative), over all such stories and over mixed ones (a cause
+polarity differs from the story's sentiment). `star_agreement` compares story sentiment with star
 ratings (1-2 negative, 4-5 positive; 3 left out), from the warehouse or the Alexa reviews CSV.
 `storywatch eval` prints these reports.
 """
@@ -116,6 +119,7 @@ def evaluate_split(tagger: Tagger, stories: list[LabelledStory]) -> dict[str, An
     primary_gold = [owner_of[s.causes[0]] if s.causes and s.causes[0] in owner_of else NONE
                     for s in stories]
     primary_pred = [t.causes[0].owner if t.causes else NONE for t in tags]
+    polarity = _cause_polarity(stories, tags)
     return {
         "sentiment": single_label_report("sentiment", [s.sentiment for s in stories],
                                          [t.sentiment for t in tags], list(CLASSES)),
@@ -124,8 +128,25 @@ def evaluate_split(tagger: Tagger, stories: list[LabelledStory]) -> dict[str, An
         "primary_owner": single_label_report("primary owner (first gold cause vs strongest)",
                                              primary_gold, primary_pred, [*owners, NONE]),
         "owner_accuracy": right / max(len(stories), 1),
+        "cause_polarity": polarity,
         "stories": len(stories),
     }
+
+
+def _cause_polarity(stories: list[LabelledStory], tags: list) -> dict[str, tuple[int, int]]:
+    """{'all': (right, linked), 'mixed': (right, linked)}: evidence sentiment vs cause polarity."""
+    counts = {"all": [0, 0], "mixed": [0, 0]}
+    for story, tagged in zip(stories, tags):
+        polarity = story.cause_polarity
+        mixed = bool(polarity) and set(polarity.values()) != {story.sentiment}
+        for cause in tagged.causes:
+            if cause.cause not in polarity:
+                continue
+            right = cause.evidence_sentiment == polarity[cause.cause]
+            for key in ("all", "mixed") if mixed else ("all",):
+                counts[key][0] += right
+                counts[key][1] += 1
+    return {key: (right, linked) for key, (right, linked) in counts.items()}
 
 
 def star_label(stars: float | None) -> str | None:

@@ -11,7 +11,7 @@ pipeline tags them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,6 +35,8 @@ class LabelledStory:
     split: str
     source: str
     rating: int | None = None
+    # cause id -> "positive" / "negative": how the story speaks of that cause (mixed stories differ)
+    cause_polarity: dict[str, str] = field(default_factory=dict)
 
 
 def story_text(record: dict) -> str:
@@ -81,6 +83,7 @@ def read_stories(path: Path, source: str, split: str | None = None) -> list[Labe
             split=record_split,
             source=source,
             rating=int(rating) if isinstance(rating, int | float) else None,
+            cause_polarity=dict(record.get("cause_polarity") or {}),
         ))
     return stories
 

@@ -23,7 +23,8 @@ import numpy as np
 
 from nlp.cause_heads import CauseHeads
 from nlp.causes import CauseLinker, CauseTag
-from nlp.encoder import Encoder
+from nlp.encoder import Encoder, encoder_version, short_name
+from nlp.options import ModelOptions
 from nlp.replies import ReplyClassifier, ReplyTag
 from nlp.sentences import clean_text, read_story
 from nlp.sentiment import SentimentHead
@@ -86,12 +87,8 @@ class Tagger:
         The 'h' part hashes the full encoder version (adapter, backend, splitter), the sentiment
         head and the cause heads together.
         """
-        import hashlib
-
-        causes = self.cause_heads.fingerprint if self.cause_heads else "zero-shot"
-        parts = f"{self.encoder_version}.{self.head.fingerprint}.{causes}"
-        heads = hashlib.sha256(parts.encode()).hexdigest()[:8]
-        return f"{self.encoder.short_name}.h{heads}.t{self.taxonomy.fingerprint}"
+        return _model_version(self.encoder.backend, self.encoder_version, self.head,
+                              self.cause_heads, self.taxonomy)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Whole texts as one normalised vector each (taxonomy phrases, replies, checks)."""
@@ -133,13 +130,7 @@ class Tagger:
 
         Not the taxonomy or the heads: a taxonomy change re-tags stories but leaves replies alone.
         """
-        import hashlib
-
-        from nlp import replies
-
-        rules = repr((replies.LABELS, replies.PROTOTYPES, replies.RULEBOOK.pattern,
-                      replies.APOLOGY.pattern, replies.MIN_SIMILARITY))
-        return f"{self.encoder_version}.r{hashlib.sha256(rules.encode()).hexdigest()[:8]}"
+        return _reply_version(self.encoder_version)
 
     @property
     def encoder_version(self) -> str:
@@ -192,10 +183,11 @@ class Tagger:
         return results
 
 
-def load_tagger(taxonomy_path: Path | None = None, threads: int | None = None) -> Tagger:
+def load_tagger(taxonomy_path: Path | None = None, options: ModelOptions | None = None) -> Tagger:
     """Load the backbone, the sentiment head and the taxonomy (default: nlp/taxonomy.yaml).
 
-    `threads`: CPU threads for the backbone (default: the cores this process may use).
+    `options`: backend, model cache folder and CPU threads (nlp.options; default int8 ONNX in
+    ~/.cache/storywatch on all the cores this process may use).
 
     Raises:
         ModelMissing: the model package is not installed (the message names the pip package).
@@ -204,4 +196,50 @@ def load_tagger(taxonomy_path: Path | None = None, threads: int | None = None) -
     """
     taxonomy = load_taxonomy(taxonomy_path)
     head = SentimentHead.load()
-    return Tagger(Encoder.load(threads=threads), head, taxonomy)
+    return Tagger(Encoder.load(options), head, taxonomy)
+
+
+@dataclass(frozen=True)
+class TaggerVersions:
+    model: str  # stories are pending until tagged by this model version
+    replies: str  # company replies are pending until classified by this one
+    encoder: str  # story vectors cached under any other encoder version are stale
+
+
+def tagger_versions(taxonomy_path: Path | None = None,
+                    options: ModelOptions | None = None) -> TaggerVersions:
+    """The versions `load_tagger(taxonomy_path, options)` would have, without loading the model.
+
+    None of them depends on the backbone's weights (they name the backend and hash the adapter,
+    head and taxonomy files), so `storywatch tag` can tell whether anything is pending in a
+    fraction of a second.
+
+    Raises:
+        HeadMissing, TaxonomyError: as `load_tagger` would.
+    """
+    from nlp.adapter import fingerprint
+
+    backend = (options or ModelOptions()).backend
+    encoder = encoder_version(backend, fingerprint())
+    taxonomy = load_taxonomy(taxonomy_path)
+    model = _model_version(backend, encoder, SentimentHead.load(), CauseHeads.load(), taxonomy)
+    return TaggerVersions(model, _reply_version(encoder), encoder)
+
+
+def _model_version(backend: str, encoder: str, head: SentimentHead,
+                   cause_heads: CauseHeads | None, taxonomy: Taxonomy) -> str:
+    import hashlib
+
+    causes = cause_heads.fingerprint if cause_heads else "zero-shot"
+    heads = hashlib.sha256(f"{encoder}.{head.fingerprint}.{causes}".encode()).hexdigest()[:8]
+    return f"{short_name(backend)}.h{heads}.t{taxonomy.fingerprint}"
+
+
+def _reply_version(encoder: str) -> str:
+    import hashlib
+
+    from nlp import replies
+
+    rules = repr((replies.LABELS, replies.PROTOTYPES, replies.RULEBOOK.pattern,
+                  replies.APOLOGY.pattern, replies.MIN_SIMILARITY))
+    return f"{encoder}.r{hashlib.sha256(rules.encode()).hexdigest()[:8]}"

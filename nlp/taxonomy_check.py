@@ -1,11 +1,16 @@
 """Check a taxonomy before relying on it: causes with too few examples, or that overlap.
 
 Two causes overlap when an example phrase of one is closer (cosine) to the other cause's phrases
-than to its own (by OVERLAP_MARGIN), or when it is nearly identical (>= DUPLICATE) to a phrase of another cause: the
-linker then cannot tell them apart. A cause with fewer than MIN_EXAMPLES example phrases (taxonomy
-plus the user's examples file) is reported too, as is a cause whose trained head is missing or was
-trained on a different definition (it runs zero-shot until `python -m nlp.train_sentiment`).
-Used by `storywatch taxonomy check`.
+than to its own (by OVERLAP_MARGIN), or when it is nearly identical (>= DUPLICATE) to a phrase of
+another cause: the linker then cannot tell them apart. Phrases are compared like with like:
+praise (what the sentiment head scores NEUTRAL_MAX_SCORE or more: "returning it was quick and
+easy") only with praise, complaints and neutral phrases only with each other. The backbone places
+phrases by how the customer felt first, so a cause's one praise example is far from its own
+complaints and near every other cause's praise; that is not an overlap, and a praise example
+with no other praise in its cause is checked for duplicates only. A cause with fewer than
+MIN_EXAMPLES example phrases (taxonomy plus the user's examples file) is reported too, as is a
+cause whose trained head is missing or was trained on a different definition (it runs zero-shot
+until `python -m nlp.train_sentiment`). Used by `storywatch taxonomy check`.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.cause_heads import CauseHeads
+from nlp.sentiment import NEUTRAL_MAX_SCORE, SentimentHead
 from nlp.taxonomy import Taxonomy
 
 MIN_EXAMPLES = 6
@@ -33,8 +39,12 @@ class Finding:
 
 def check_taxonomy(taxonomy: Taxonomy, encode: Callable[[list[str]], np.ndarray],
                    heads: CauseHeads | None = None,
-                   user_examples: list[tuple[str, str]] = ()) -> list[Finding]:
-    """Findings for the taxonomy, most serious first (an empty list: nothing to fix)."""
+                   user_examples: list[tuple[str, str]] = (),
+                   sentiment: SentimentHead | None = None) -> list[Finding]:
+    """Findings for the taxonomy, most serious first (an empty list: nothing to fix).
+
+    `sentiment` tells praise from the other phrases (default: the packaged sentiment head).
+    """
     findings: list[Finding] = []
     extra: dict[str, list[str]] = {}
     for text, cause in user_examples:
@@ -49,28 +59,8 @@ def check_taxonomy(taxonomy: Taxonomy, encode: Callable[[list[str]], np.ndarray]
         phrases.extend(texts)
         owner.extend([i] * len(texts))
     vectors = np.asarray(encode(phrases), dtype=np.float32)
-    owner_a = np.array(owner)
-    sims = vectors @ vectors.T
-    np.fill_diagonal(sims, -1.0)
-    ids = [c.id for c in taxonomy.causes]
-    reported: set[tuple[str, str, str]] = set()
-    for row, text in enumerate(phrases):
-        own = owner_a[row]
-        others = owner_a != own
-        j = int(np.argmax(np.where(others, sims[row], -1.0)))
-        other = ids[owner_a[j]]
-        own_best = float(np.max(np.where(~others, sims[row], -1.0)))
-        key = (ids[own], other, text)
-        if sims[row, j] >= DUPLICATE and key not in reported:
-            reported.add(key)
-            findings.append(Finding(ids[own], "duplicate", (
-                f"{ids[own]}: '{text}' is nearly the same as {other}'s '{phrases[j]}' "
-                f"(cosine {sims[row, j]:.2f}); keep it under one cause.")))
-        elif sims[row, j] >= own_best + OVERLAP_MARGIN and key not in reported:
-            reported.add(key)
-            findings.append(Finding(ids[own], "overlap", (
-                f"{ids[own]}: '{text}' is closer to {other} ('{phrases[j]}', {sims[row, j]:.2f}) "
-                f"than to its own examples ({own_best:.2f}); reword it or move it.")))
+    findings.extend(_overlaps(taxonomy, phrases, np.array(owner), vectors,
+                              _praise(vectors, sentiment or SentimentHead.load())))
     for cause in taxonomy.causes:
         if heads is None or heads.index(cause.id, cause.fingerprint) is None:
             findings.append(Finding(cause.id, "zero_shot", (
@@ -78,6 +68,45 @@ def check_taxonomy(taxonomy: Taxonomy, encode: Callable[[list[str]], np.ndarray]
                 "linked zero-shot until you run `python -m nlp.train_sentiment`.")))
     order = {"too_few": 0, "duplicate": 1, "overlap": 2, "zero_shot": 3}
     return sorted(findings, key=lambda f: (order[f.kind], f.cause))
+
+
+def _praise(vectors: np.ndarray, sentiment: SentimentHead) -> np.ndarray:
+    """True for the phrases the sentiment head reads as clearly positive."""
+    scores, _ = sentiment.scores_and_labels(vectors)
+    return np.asarray(scores) >= NEUTRAL_MAX_SCORE
+
+
+def _overlaps(taxonomy: Taxonomy, phrases: list[str], owner: np.ndarray, vectors: np.ndarray,
+              praise: np.ndarray) -> list[Finding]:
+    """Duplicate and overlap findings, each phrase compared with phrases of its own kind only."""
+    findings: list[Finding] = []
+    sims = vectors @ vectors.T
+    ids = [c.id for c in taxonomy.causes]
+    reported: set[tuple[str, str, str]] = set()
+    for row, text in enumerate(phrases):
+        alike = praise == praise[row]
+        others = alike & (owner != owner[row])
+        siblings = alike & (owner == owner[row])
+        siblings[row] = False
+        if not others.any():
+            continue
+        j = int(np.argmax(np.where(others, sims[row], -np.inf)))
+        own, other = ids[owner[row]], ids[owner[j]]
+        key = (own, other, text)
+        if key in reported:
+            continue
+        if sims[row, j] >= DUPLICATE:
+            reported.add(key)
+            findings.append(Finding(own, "duplicate", (
+                f"{own}: '{text}' is nearly the same as {other}'s '{phrases[j]}' "
+                f"(cosine {sims[row, j]:.2f}); keep it under one cause.")))
+        elif siblings.any() and sims[row, j] >= sims[row, siblings].max() + OVERLAP_MARGIN:
+            reported.add(key)
+            findings.append(Finding(own, "overlap", (
+                f"{own}: '{text}' is closer to {other} ('{phrases[j]}', {sims[row, j]:.2f}) "
+                f"than to its own examples ({sims[row, siblings].max():.2f}); reword it or move "
+                "it.")))
+    return findings
 
 
 def user_examples_for(taxonomy: Taxonomy, path: Path | None) -> list[tuple[str, str]]:

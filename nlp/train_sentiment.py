@@ -1,6 +1,6 @@
 """Train the adapter, the sentiment head and the cause heads: `python -m nlp.train_sentiment`.
 
-One command, three steps, all on the CPU (9-10 minutes on 2 cores; vectors are cached in
+One command, three steps, all on the CPU (12-15 minutes on 2 cores; vectors are cached in
 ~/.cache/storywatch, so a re-run with --keep-adapter takes well under a minute):
 1. the backbone's low-rank adapter is fine-tuned on the hand-labelled training stories for
    sentiment and causes together (nlp.finetune), saved as nlp/heads/adapter.npz;
@@ -26,6 +26,7 @@ import argparse
 import csv
 import hashlib
 import io
+import os
 import random
 import subprocess
 import sys
@@ -41,7 +42,7 @@ from nlp.cause_heads import CAUSE_HEADS_PATH
 from nlp.embedding_cache import EmbeddingCache
 from nlp.finetune import EPOCHS, finetune_adapter
 from nlp.labelled import LabelledStory, training_pool
-from nlp.onnx_backbone import cache_root
+from nlp.options import ModelOptions
 from nlp.provenance import write_provenance
 from nlp.sentiment import CLASSES, HEAD_PATH, SentimentHead
 from nlp.taxonomy import load_taxonomy
@@ -191,6 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep-adapter", action="store_true",
                         help="reuse nlp/heads/adapter.npz instead of fine-tuning it again")
     args = parser.parse_args(argv)
+    options = ModelOptions.from_environ(os.environ)  # STORYWATCH_BACKEND, STORYWATCH_CACHE
 
     from nlp.encoder import Encoder
     from nlp.model import load_backbone
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     alexa = [e for e in load_alexa(args.data_dir / "amazon_alexa_reviews.csv")
              if alexa_half(e.text) == "train"]
     with tempfile.TemporaryDirectory() as tmp:
-        cached = cache_root() / "vaderSentiment-3.3.2.tar.gz"
+        cached = options.cache / "vaderSentiment-3.3.2.tar.gz"
         sdist = args.vader_sdist or (cached if cached.is_file() else fetch_vader_sdist(Path(tmp)))
         rated = subsample(load_hutto(sdist), HUTTO_PER_SOURCE, args.seed)
     general = alexa + rated
@@ -217,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
                                           [c.id for c in taxonomy.causes], ADAPTER_PATH,
                                           args.adapter_epochs, args.seed,
                                           [(e.text, e.label) for e in for_adapter])
-    cache = EmbeddingCache(Encoder.load())
+    cache = EmbeddingCache(Encoder.load(options), options.cache)
     x_in, y_in, w_in = in_domain(train, cache.stories)
     x_general = cache.encode([e.text for e in general], progress=True)
     x = np.vstack([x_in, x_general])

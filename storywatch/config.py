@@ -12,7 +12,9 @@ already stored), `backoff_retries` (int, default 3: retries after 429/503), `max
 (float, default 60: longest Retry-After honoured), `user_agent` (str). The optional `[tagging]`
 table: `cache_embeddings` (bool, default true: keep each story's backbone vectors in the warehouse,
 so re-tagging after a taxonomy or head change skips the backbone; false neither reads nor writes
-them).
+them), `backend` (onnx-int8, the default; onnx for fp32; torch) and `model_cache` (folder for the
+built ONNX model, default ~/.cache/storywatch; relative to the config file); the environment
+variables `STORYWATCH_BACKEND` and `STORYWATCH_CACHE` override those two.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from nlp.options import BACKENDS, ModelOptions
 
 DEFAULT_WORKDIR = Path("storywatch-data")
 CONFIG_NAME = "storywatch.toml"
@@ -81,18 +85,37 @@ def crawl_options(table: object, where: str, environ: dict[str, str]) -> CrawlOp
 @dataclass(frozen=True)
 class TaggingOptions:
     cache_embeddings: bool = True
+    model: ModelOptions = field(default_factory=ModelOptions)  # backend, model cache folder
 
 
-def tagging_options(table: object, where: str) -> TaggingOptions:
-    """The `[tagging]` table as TaggingOptions; a clear error for an unknown key or a wrong type."""
+_TAGGING_TYPES = {"cache_embeddings": (bool, "true or false"), "backend": (str, "a string"),
+                  "model_cache": (str, "a folder path")}
+
+
+def tagging_options(table: object, where: str, environ: dict[str, str],
+                    base: Path = Path(".")) -> TaggingOptions:
+    """The `[tagging]` table as TaggingOptions, with the environment's backend and model cache on
+    top; a clear error for an unknown key, a wrong type or an unknown backend.
+
+    `base`: the config file's folder, which a relative `model_cache` is read from.
+    """
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table, e.g. [tagging] with cache_embeddings = true.")
     for key, value in table.items():
-        if key != "cache_embeddings":
-            raise ConfigError(f"{where} has an unknown option {key!r}; use cache_embeddings.")
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: {key} must be true or false, not {value!r}.")
-    return TaggingOptions(**table)
+        if key not in _TAGGING_TYPES:
+            raise ConfigError(f"{where} has an unknown option {key!r}; use one of "
+                              f"{', '.join(_TAGGING_TYPES)}.")
+        expected, wording = _TAGGING_TYPES[key]
+        if not isinstance(value, expected):
+            raise ConfigError(f"{where}: {key} must be {wording}, not {value!r}.")
+    cache = table.get("model_cache")
+    model = ModelOptions.from_environ(
+        environ, backend=table.get("backend"),
+        cache=(base / Path(cache).expanduser()) if cache else None)
+    if model.backend not in BACKENDS:
+        raise ConfigError(f"Unknown backend {model.backend!r} ([tagging] backend or "
+                          f"STORYWATCH_BACKEND); use one of {', '.join(BACKENDS)}.")
+    return TaggingOptions(table.get("cache_embeddings", True), model)
 
 
 @dataclass(frozen=True)
@@ -133,7 +156,8 @@ def load_settings(
     path = find_config(workdir, config)
     environ = dict(os.environ) if environ is None else environ
     if path is None:
-        return Settings(workdir=Path(workdir), crawl=crawl_options({}, "[crawl]", environ))
+        return Settings(workdir=Path(workdir), crawl=crawl_options({}, "[crawl]", environ),
+                        tagging=tagging_options({}, "[tagging]", environ))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -162,7 +186,8 @@ def load_settings(
         workdir=Path(workdir), brand=brand, competitors=competitors, sources=tuple(sources),
         taxonomy=taxonomy_path, config_file=path,
         crawl=crawl_options(data.get("crawl", {}), f"{path}: [crawl]", environ),
-        tagging=tagging_options(data.get("tagging", {}), f"{path}: [tagging]"),
+        tagging=tagging_options(data.get("tagging", {}), f"{path}: [tagging]", environ,
+                                path.parent),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -25,6 +26,9 @@ from warehouse.reply_tags import (
 )
 from warehouse.report_rollups import refresh_rollups
 from warehouse.tags import PendingStory, pending_stories, save_tags, set_current_model
+
+if TYPE_CHECKING:
+    from nlp.tagger import TaggerVersions
 
 TAG_BATCH = 128
 CACHE_WINDOW = 4096
@@ -135,11 +139,16 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
 
     With `[tagging] cache_embeddings` on (the default), a story whose text was embedded before
     by the same encoder is tagged from the warehouse's cached vectors, without the backbone.
+    When nothing is pending, the model is not loaded at all.
     """
     if tagger is None:
         from nlp import load_tagger
+        from nlp.tagger import tagger_versions
 
-        tagger = load_tagger(settings.taxonomy)
+        versions = tagger_versions(settings.taxonomy, settings.tagging.model)
+        if _nothing_pending(settings, versions):
+            return TagReport(versions.model, 0, 0.0)
+        tagger = load_tagger(settings.taxonomy, settings.tagging.model)
     replies_version = tagger.reply_version
     con = connect(settings.workdir)
     try:
@@ -165,6 +174,22 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
         con.close()
     return TagReport(tagger.model_version, len(pending), time.perf_counter() - started,
                      embedded=embedded, from_cache=len(pending) - embedded, replies=len(replies))
+
+
+def _nothing_pending(settings: Settings, versions: TaggerVersions) -> bool:
+    """True when every story and company reply is tagged by `versions`, which are then made
+    current (and other encoders' cached vectors pruned), as a tagging run with no work does."""
+    con = connect(settings.workdir)
+    try:
+        if pending_stories(con, versions.model) or pending_replies(con, versions.replies):
+            return False
+        set_current_model(con, versions.model)
+        set_current_reply_version(con, versions.replies)
+        if settings.tagging.cache_embeddings:
+            prune_vectors(con, versions.encoder)
+        return True
+    finally:
+        con.close()
 
 
 def _tag_stories(settings: Settings, tagger, pending: list[PendingStory], progress: bool) -> int:

@@ -13,9 +13,11 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture(scope="session")
 def tagger():
     """The real tagger (MiniLM backbone + heads + default taxonomy), loaded once per session."""
-    from nlp import load_tagger
+    import os
 
-    return load_tagger()
+    from nlp import ModelOptions, load_tagger
+
+    return load_tagger(options=ModelOptions.from_environ(os.environ))
 
 
 @pytest.fixture(scope="session")

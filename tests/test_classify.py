@@ -78,3 +78,54 @@ def test_unsupported_extension_is_refused(tagger, tmp_path: Path) -> None:
     source.write_bytes(b"")
     with pytest.raises(ClassifyError, match="use .csv or .jsonl"):
         classify_file(source, "text", tmp_path / "out.jsonl", tagger)
+
+
+def test_csv_output_keeps_the_files_own_id_next_to_the_row(tagger, tmp_path: Path) -> None:
+    source = tmp_path / "stories.csv"
+    source.write_bytes(b"id,review\nA-17,Love my new lamp\nB-2,The refund was refused \xff again\n")
+    out = tmp_path / "tags.jsonl"
+    assert classify_file(source, "review", out, tagger) == 2
+    rows = read_jsonl(out)
+    assert [(r["row"], r["id"]) for r in rows] == [(1, "A-17"), (2, "B-2")]
+    assert list(rows[0])[:2] == ["row", "id"]
+    assert "invalid UTF-8" in rows[1]["error"]  # a row with an error keeps its id too
+
+
+def test_jsonl_output_keeps_the_named_id_field_on_bad_rows_too(tagger, tmp_path: Path) -> None:
+    source = tmp_path / "visits.jsonl"
+    source.write_text("\n".join([
+        json.dumps({"visit": 301, "note": "Staff were lovely"}),
+        "{not json",
+        json.dumps({"visit": 303, "title": "no note"}),
+    ]) + "\n", encoding="utf-8")
+    out = tmp_path / "tags.jsonl"
+    assert classify_file(source, "note", out, tagger, id_column="visit") == 3
+    rows = read_jsonl(out)
+    assert [(r["row"], r["id"]) for r in rows] == [(1, 301), (2, None), (3, 303)]
+    assert "error" in rows[1] and "no field 'note'" in rows[2]["error"]
+
+
+def test_file_without_an_id_column_is_tagged_as_before(tagger, tmp_path: Path) -> None:
+    source = tmp_path / "stories.csv"
+    source.write_text("review\nLove my new lamp\n", encoding="utf-8")
+    out = tmp_path / "tags.jsonl"
+    classify_file(source, "review", out, tagger)
+    assert "id" not in read_jsonl(out)[0]
+    with pytest.raises(ClassifyError, match="no column 'ref' for ids; available columns: review"):
+        classify_file(source, "review", out, tagger, id_column="ref")
+
+
+def test_classify_command_takes_an_id_column(tagger, tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    import nlp
+    from storywatch.cli import cli
+
+    monkeypatch.setattr(nlp, "load_tagger", lambda *args, **kwargs: tagger)
+    source = tmp_path / "comments.csv"
+    source.write_text("ref,comment\nX1,Still no refund\n", encoding="utf-8")
+    out = tmp_path / "tags.jsonl"
+    result = CliRunner().invoke(cli, ["classify", str(source), "--text-column", "comment",
+                                      "--id-column", "ref", "--output", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert read_jsonl(out)[0]["id"] == "X1"

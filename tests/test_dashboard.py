@@ -11,6 +11,7 @@ from datetime import date
 from hashlib import sha1
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -324,3 +325,20 @@ def test_competitors_show_how_each_brand_answers(monkeypatch, replied_workdir, f
     assert_no_markup_holds_story_text(app)
     app = open_app(monkeypatch, fixture_workdir, "pages/competitors.py")
     assert any("No classified company replies" in info.value for info in app.info)
+
+
+def test_reply_class_line_tells_unclassified_from_wordless_replies():
+    from dashboard.story_view import describe_reply_class
+
+    columns = ["reply_class", "reply_score", "policy_citing", "reply_evidence", "reply_version"]
+    waiting = "Reply class: not classified yet (run `storywatch tag`)"
+    assert describe_reply_class(None) == waiting
+    assert describe_reply_class(pd.DataFrame(columns=columns)) == waiting
+    unread = pd.DataFrame([[None, None, None, None, None]], columns=columns)
+    assert describe_reply_class(unread) == waiting
+    wordless = pd.DataFrame([[None, 0.0, False, None, "v1"]], columns=columns)
+    assert describe_reply_class(wordless) == "Reply class: none (the reply has no words to classify)"
+    cited = pd.DataFrame([["policy_citing", 0.71, True, "As per our policy.", "v1"]],
+                         columns=columns)
+    assert describe_reply_class(cited).startswith("Reply class: ")
+    assert describe_reply_class(cited).endswith("(0.71) · because: As per our policy.")

@@ -3,6 +3,8 @@ fresh run gives, re-embeds edited stories, and can be turned off; the progress b
 and an ETA. The session's model is the only one loaded: another taxonomy reuses its encoder."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -158,7 +160,7 @@ def test_vectors_that_do_not_fit_the_text_are_embedded_again(settings, tagger, t
 def test_cache_off_embeds_every_story_and_stores_no_vectors(settings, tagger, tmp_path):
     (settings.workdir / "storywatch.toml").write_text("[tagging]\ncache_embeddings = false\n")
     settings = load_settings(settings.workdir)
-    assert settings.tagging == TaggingOptions(cache_embeddings=False)
+    assert settings.tagging.cache_embeddings is False
     pipeline.tag(settings, tagger=tagger)
     other, encoder = other_taxonomy(tagger, tmp_path / "small.yaml")
     report = pipeline.tag(settings, tagger=other)
@@ -168,11 +170,24 @@ def test_cache_off_embeds_every_story_and_stores_no_vectors(settings, tagger, tm
     con.close()
 
 
-@pytest.mark.parametrize("table", ['cache_embeddings = "yes"', "cache = true"])
+@pytest.mark.parametrize("table", ['cache_embeddings = "yes"', "cache = true", "backend = 2",
+                                   'backend = "gpu"'])
 def test_bad_tagging_options_are_refused(workdir, table):
     (workdir / "storywatch.toml").write_text(f"[tagging]\n{table}\n")
     with pytest.raises(ConfigError, match=r"\[tagging\]"):
-        load_settings(workdir)
+        load_settings(workdir, environ={})
+
+
+def test_backend_and_model_cache_come_from_the_config_then_the_environment(workdir):
+    (workdir / "storywatch.toml").write_text('[tagging]\nbackend = "onnx"\nmodel_cache = "models"\n')
+    model = load_settings(workdir, environ={}).tagging.model
+    assert (model.backend, model.cache) == ("onnx", workdir / "models")
+    model = load_settings(workdir, environ={"STORYWATCH_BACKEND": "torch",
+                                            "STORYWATCH_CACHE": "/srv/cache"}).tagging.model
+    assert (model.backend, model.cache) == ("torch", Path("/srv/cache"))
+    assert load_settings(workdir / "elsewhere", environ={}).tagging == TaggingOptions()
+    with pytest.raises(ConfigError, match="Unknown backend 'gpu'.*STORYWATCH_BACKEND"):
+        load_settings(workdir / "elsewhere", environ={"STORYWATCH_BACKEND": "gpu"})
 
 
 def test_progress_bar_shows_rate_eta_and_cache(settings, tagger, tmp_path, capsys):

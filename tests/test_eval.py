@@ -44,9 +44,21 @@ def test_eval_command_prints_every_report(tagger, monkeypatch, tmp_path, shared_
     out = result.output
     assert f"dev split: {len(training_pool()['dev'])} stories" in out
     for heading in ("sentiment: macro-F1", "causes: macro-F1", "owners: macro-F1",
-                    "owner accuracy", "confusion (rows gold", "No warehouse at",
+                    "owner accuracy", "cause polarity (mixed stories)", "confusion (rows gold",
+                    "No warehouse at",
                     "star agreement, amazon_alexa_reviews.csv"):
         assert heading in out, heading
+
+
+def test_linked_causes_keep_the_polarity_the_labeller_gave_them(tagger) -> None:
+    """A negative cause in a positive story is evidenced by a negative sentence, and so on: on
+    the dev split 0.815 of linked gold causes (0.655 in mixed stories) when this was written."""
+    from nlp.evaluation import evaluate_split
+
+    polarity = evaluate_split(tagger, training_pool()["dev"])["cause_polarity"]
+    (right, linked), (mixed_right, mixed_linked) = polarity["all"], polarity["mixed"]
+    assert linked >= 100 and mixed_linked >= 20
+    assert right / linked >= 0.78 and mixed_right / mixed_linked >= 0.55
 
 
 def test_demo_positives_are_no_longer_called_negative(tagger) -> None:

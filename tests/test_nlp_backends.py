@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from nlp.encoder import Encoder
+from nlp.options import ModelOptions
 from nlp.sentences import split_sentences
 
 TEXTS = [
@@ -29,39 +30,38 @@ def backbone():
     return model
 
 
-def _encoder(model, backend: str) -> Encoder:
+def _encoder(model, backend: str, cache: Path) -> Encoder:
     from nlp.onnx_backbone import make_runner
 
-    return Encoder(model.tokenizer.backend_tokenizer, make_runner(model, backend, "test"), 384,
-                   backend, "test")
+    return Encoder(model.tokenizer.backend_tokenizer, make_runner(model, backend, cache, "test"),
+                   384, backend, "test")
 
 
 def test_int8_model_is_built_into_the_cache_once_and_agrees_with_torch(
-        backbone, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("STORYWATCH_CACHE", str(tmp_path))
+        backbone, tmp_path: Path, capsys) -> None:
     stale = tmp_path / "onnx" / "all-MiniLM-L6-v2-an-older-build"
     stale.mkdir(parents=True)
     (stale / "model.int8.onnx").write_bytes(b"old")
-    int8 = _encoder(backbone, "onnx-int8")
+    int8 = _encoder(backbone, "onnx-int8", tmp_path)
+    assert "Building the int8 ONNX model for this machine" in capsys.readouterr().err
     built = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
     assert built == ["model.fused.onnx", "model.int8.onnx"]  # no temporary files left behind
     assert not stale.exists()  # an older build is deleted
     int8_file = next(tmp_path.rglob("model.int8.onnx"))
     stamp = int8_file.stat().st_mtime_ns
-    _encoder(backbone, "onnx-int8")
+    _encoder(backbone, "onnx-int8", tmp_path)
     assert int8_file.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    assert "Building" not in capsys.readouterr().err
 
-    torch_encoder = _encoder(backbone, "torch")
+    torch_encoder = _encoder(backbone, "torch", tmp_path)
     per_story = [split_sentences(t) for t in TEXTS]
     for a, b in zip(int8.embed_stories(per_story), torch_encoder.embed_stories(per_story)):
         assert a.shape == b.shape
         assert np.min(np.sum(a * b, axis=1)) > 0.95
 
 
-def test_story_vector_is_what_a_plain_encode_of_the_text_gives(backbone, tmp_path,
-                                                               monkeypatch) -> None:
-    monkeypatch.setenv("STORYWATCH_CACHE", str(tmp_path))
-    fp32 = _encoder(backbone, "onnx")
+def test_story_vector_is_what_a_plain_encode_of_the_text_gives(backbone, tmp_path) -> None:
+    fp32 = _encoder(backbone, "onnx", tmp_path)
     plain = backbone.encode(TEXTS, normalize_embeddings=True)
     ours = fp32.encode(TEXTS)
     assert np.min(np.sum(ours * plain, axis=1)) > 0.999
@@ -70,22 +70,21 @@ def test_story_vector_is_what_a_plain_encode_of_the_text_gives(backbone, tmp_pat
     assert np.min(np.sum(stories * plain, axis=1)) > 0.999
 
 
-def test_unknown_backend_is_a_clear_error(monkeypatch) -> None:
+def test_unknown_backend_is_a_clear_error() -> None:
     from nlp.model import ModelMissing
 
-    monkeypatch.setenv("STORYWATCH_BACKEND", "gpu-please")
     with pytest.raises(ModelMissing, match="Unknown backend 'gpu-please'"):
-        Encoder.load()
+        Encoder.load(ModelOptions(backend="gpu-please"))
 
 
-def test_unwritable_cache_is_a_clear_error(backbone, tmp_path: Path, monkeypatch) -> None:
+def test_unwritable_cache_is_a_clear_error(backbone, tmp_path: Path) -> None:
     from nlp.model import ModelMissing
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
-    monkeypatch.setenv("STORYWATCH_CACHE", str(blocker / "cache"))
-    with pytest.raises(ModelMissing, match="set STORYWATCH_CACHE to a writable folder"):
-        _encoder(backbone, "onnx-int8")
+    with pytest.raises(ModelMissing, match=r"set STORYWATCH_CACHE \(or \[tagging\] model_cache\) "
+                                           "to a writable folder"):
+        _encoder(backbone, "onnx-int8", blocker / "cache")
 
 
 def test_a_cached_build_loads_without_torch(tagger) -> None:
@@ -93,7 +92,8 @@ def test_a_cached_build_loads_without_torch(tagger) -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from nlp.tagger import load_tagger; t = load_tagger(); "
+    code = ("import os, sys; from nlp import ModelOptions, load_tagger; "
+            "t = load_tagger(options=ModelOptions.from_environ(os.environ)); "
             "print(t.model_version, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent, timeout=120)

@@ -84,3 +84,28 @@ def test_empty_and_mixed_stories_keep_their_order(fake) -> None:
     out = encoder.embed_stories([[], ["One."], [], ["Two.", "Three."]])
     assert [m.shape[0] for m in out] == [1, 2, 1, 3]
     assert not out[0].any() and not out[2].any()  # a story without sentences: a zero vector
+
+
+def test_segments_run_in_parallel_give_the_vectors_of_one_at_a_time(tokenizer) -> None:
+    table = np.random.default_rng(11).normal(size=(tokenizer.get_vocab_size(), DIM))
+    threads: set[str] = set()
+
+    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import threading
+        import time
+
+        threads.add(threading.current_thread().name)
+        time.sleep(0.002)  # long enough that every worker gets a segment
+        return table[ids].astype(np.float32)
+
+    stories = [[f"Story {k} sentence {j}, waited {k * j} days for the refund." for j in range(k % 5)]
+               for k in range(40)]
+    stories[3] = ["word " * 400]  # one story over several segments
+    serial = Encoder(tokenizer, run, DIM, "fake").embed_stories(stories)
+    assert threads == {"MainThread"}
+    threads.clear()
+    parallel = Encoder(tokenizer, run, DIM, "fake", workers=3).embed_stories(stories)
+    assert len(threads) > 1 and "MainThread" not in threads
+    assert [m.shape for m in parallel] == [m.shape for m in serial]
+    for a, b in zip(parallel, serial):
+        np.testing.assert_array_equal(a, b)

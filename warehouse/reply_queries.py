@@ -27,7 +27,7 @@ _SIDE = "CASE WHEN bool_or(is_competitor) THEN 'competitor' ELSE 'ours' END AS s
 def reply_class(con: duckdb.DuckDBPyConnection, story_key: str) -> pd.DataFrame:
     """The class of one story's current reply (no row when the story has no reply)."""
     return _frame(con, """
-        SELECT reply_class, reply_score, policy_citing, reply_evidence
+        SELECT reply_class, reply_score, policy_citing, reply_evidence, reply_version
         FROM story_replies WHERE story_key = ?
     """, [story_key])
 

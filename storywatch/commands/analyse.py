@@ -160,29 +160,34 @@ def export(workdir: Path, config: Path | None, period: str, end, since_last: boo
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False,
                                                                path_type=Path))
 @click.option("--text-column", required=True, help="Column (CSV) or key (JSONL) holding the text.")
+@click.option("--id-column", default=None,
+              help="Column (CSV) or key (JSONL) with each row's own id, copied to the output as "
+                   "\"id\" (default: the column named id, when there is one).")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="JSON Lines file to write, one line per input row, in input order.")
 @config_option
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @translate_errors
-def classify(input_path: Path, text_column: str, output: Path, config: Path | None,
-             progress: bool) -> None:
+def classify(input_path: Path, text_column: str, id_column: str | None, output: Path,
+             config: Path | None, progress: bool) -> None:
     """Tag any CSV or JSONL of texts (survey comments, mystery-shopper notes).
 
-    Each output line has sentiment, sentiment_score and causes
-    [{cause, owner, score, evidence}].
+    Each output line has the row number and the row's own id (row, id), sentiment,
+    sentiment_score and causes [{cause, owner, score, evidence}].
 
     Example:
 
     \b
         storywatch classify comments.csv --text-column comment --output tagged.jsonl
+        storywatch classify notes.jsonl --text-column note --id-column visit --output tagged.jsonl
     """
     from nlp import load_tagger
     from nlp.classify import classify_file
 
     settings = load_settings(Path("."), config)
-    rows = classify_file(input_path, text_column, output, load_tagger(settings.taxonomy),
-                         progress=progress)
+    tagger = load_tagger(settings.taxonomy, settings.tagging.model)
+    rows = classify_file(input_path, text_column, output, tagger, progress=progress,
+                         id_column=id_column)
     click.echo(f"Tagged {rows} rows into {output}")
 
 

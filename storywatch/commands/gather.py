@@ -36,6 +36,10 @@ def _echo_load(report) -> None:
 
 
 def _echo_tag(report) -> None:
+    if not report.stories and not report.replies:
+        click.echo(f"Nothing to tag: every story is tagged by {report.model_version} and every "
+                   "company reply classified.")
+        return
     click.echo(
         f"Tagged {report.stories} stories with {report.model_version} "
         f"in {report.seconds:.1f}s ({report.stories_per_second:.0f} stories/s): "

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from storywatch.commands.options import translate_errors
+from storywatch.config import load_settings
 
 SHARED_ALEXA = Path(__file__).resolve().parents[3] / "shared" / "data" / "amazon_alexa_reviews.csv"
 
@@ -38,7 +39,8 @@ def eval_command(splits: tuple[str, ...], workdir: Path | None, alexa: Path | No
     from nlp import evaluation
     from nlp.labelled import training_pool
 
-    tagger = nlp.load_tagger(taxonomy)
+    # The backend and model cache of ./storywatch.toml and the environment, as `tag` uses them.
+    tagger = nlp.load_tagger(taxonomy, load_settings(Path(".")).tagging.model)
     pool = training_pool()
     click.echo(f"Model {tagger.model_version}")
     for split in splits or ("test", "dev"):
@@ -47,6 +49,10 @@ def eval_command(splits: tuple[str, ...], workdir: Path | None, alexa: Path | No
         for key in ("sentiment", "causes", "owners", "primary_owner"):
             click.echo(result[key].render())
         click.echo(f"owner accuracy {result['owner_accuracy']:.3f}")
+        for kind, (right, linked) in result["cause_polarity"].items():
+            stories = "stories" if kind == "all" else "mixed stories"
+            click.echo(f"cause polarity ({stories}): {right}/{linked} linked gold causes have "
+                       f"evidence of the labelled polarity ({right / max(linked, 1):.3f})")
     if workdir is not None:
         if not (workdir / "storywatch.duckdb").is_file():
             click.echo(f"\nNo warehouse at {workdir}; skipping the star agreement there.")
@@ -106,7 +112,8 @@ def taxonomy_check(path: Path | None, examples: Path | None) -> None:
     from nlp.taxonomy_check import check_taxonomy, user_examples_for
 
     loaded = load_taxonomy(path)
-    findings = check_taxonomy(loaded, Encoder.load().encode, CauseHeads.load(),
+    encoder = Encoder.load(load_settings(Path(".")).tagging.model)
+    findings = check_taxonomy(loaded, encoder.encode, CauseHeads.load(),
                               user_examples_for(loaded, examples))
     for finding in findings:
         click.echo(f"{finding.kind:<10} {finding.message}")
