@@ -16,6 +16,7 @@ half a file.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import sys
@@ -180,6 +181,9 @@ def classify_file(input_path: Path, text_column: str, output_path: Path, tagger:
     if not input_path.is_file():
         raise ClassifyError(f"{input_path} does not exist; check the path.")
     rows = (_csv_rows if kind == "csv" else _jsonl_rows)(input_path, text_column, id_column)
+    # The first row reads the header: a missing column is reported before any progress bar.
+    first = list(itertools.islice(rows, 1))
+    rows = itertools.chain(first, rows)
     temp = output_path.with_name(f".{output_path.name}.part")
     bar = None
     if progress:

@@ -35,11 +35,12 @@ class ClassReport:
     accuracy: float | None
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
     support: int = 0
+    accuracy_name: str = "accuracy"  # multi-label: "exact-set accuracy" (the whole set right)
 
     def render(self) -> str:
         head = f"{self.name}: macro-F1 {self.macro_f1:.3f}"
         if self.accuracy is not None:
-            head += f", accuracy {self.accuracy:.3f}"
+            head += f", {self.accuracy_name} {self.accuracy:.3f}"
         lines = [f"{head} ({self.support} stories)",
                  f"  {'class':<16}{'precision':>10}{'recall':>8}{'F1':>7}{'support':>9}"]
         for label in self.labels:
@@ -100,7 +101,7 @@ def multi_label_report(name: str, gold: list[set[str]], predicted: list[set[str]
     exact = sum(g == p for g, p in zip(gold, predicted)) / max(len(gold), 1)
     return ClassReport(name, labels, per_class,
                        sum(per_class[lab]["f1"] for lab in present) / max(len(present), 1),
-                       exact, confusion, len(gold))
+                       exact, confusion, len(gold), "exact-set accuracy")
 
 
 def evaluate_split(tagger: Tagger, stories: list[LabelledStory]) -> dict[str, Any]:

@@ -61,12 +61,13 @@ def test_jsonl_with_bad_rows_never_stops_the_batch(tagger, tmp_path: Path) -> No
     assert all("error" not in r for r in rows[:4])
 
 
-def test_missing_column_lists_the_available_ones(tagger, tmp_path: Path) -> None:
+def test_missing_column_lists_the_available_ones(tagger, tmp_path: Path, capsys) -> None:
     source = tmp_path / "stories.csv"
     source.write_text("id,review\n1,fine\n", encoding="utf-8")
     with pytest.raises(ClassifyError, match="no column 'text'; available columns: id, review"):
-        classify_file(source, "text", tmp_path / "out.jsonl", tagger)
+        classify_file(source, "text", tmp_path / "out.jsonl", tagger, progress=True)
     assert not (tmp_path / "out.jsonl").exists()
+    assert "classifying" not in capsys.readouterr().err  # the error comes before any progress bar
     jsonl = tmp_path / "stories.jsonl"
     jsonl.write_text('{"id": 1, "review": "fine"}\n', encoding="utf-8")
     with pytest.raises(ClassifyError, match="fields in its first record: id, review"):
