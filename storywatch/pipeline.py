@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -26,9 +25,6 @@ from warehouse.reply_tags import (
 )
 from warehouse.report_rollups import refresh_rollups
 from warehouse.tags import PendingStory, pending_stories, save_tags, set_current_model
-
-if TYPE_CHECKING:
-    from nlp.tagger import TaggerVersions
 
 TAG_BATCH = 128
 CACHE_WINDOW = 4096
@@ -141,55 +137,43 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
     by the same encoder is tagged from the warehouse's cached vectors, without the backbone.
     When nothing is pending, the model is not loaded at all.
     """
-    if tagger is None:
-        from nlp import load_tagger
-        from nlp.tagger import tagger_versions
+    from nlp.tagger import TaggerVersions, tagger_versions
 
+    if tagger is None:
+        # Named from the files, without the model: with nothing pending, it is never loaded.
         versions = tagger_versions(settings.taxonomy, settings.tagging.model)
-        if _nothing_pending(settings, versions):
-            return TagReport(versions.model, 0, 0.0)
-        tagger = load_tagger(settings.taxonomy, settings.tagging.model)
-    replies_version = tagger.reply_version
+    else:
+        versions = TaggerVersions(tagger.model_version, tagger.reply_version,
+                                  tagger.encoder_version)
     con = connect(settings.workdir)
     try:
-        pending = pending_stories(con, tagger.model_version)
-        replies = pending_replies(con, replies_version)
+        pending = pending_stories(con, versions.model)
+        replies = pending_replies(con, versions.replies)
         if not pending:
-            set_current_model(con, tagger.model_version)
+            set_current_model(con, versions.model)
         if not replies:
-            set_current_reply_version(con, replies_version)
+            set_current_reply_version(con, versions.replies)
     finally:
         con.close()
+    if tagger is None and (pending or replies):
+        from nlp import load_tagger
+
+        tagger = load_tagger(settings.taxonomy, settings.tagging.model)
     started = time.perf_counter()
-    embedded = _tag_stories(settings, tagger, pending, progress)
-    _classify_replies(settings, tagger, replies_version, replies, progress)
+    embedded = _tag_stories(settings, tagger, pending, progress) if pending else 0
+    if replies:
+        _classify_replies(settings, tagger, versions.replies, replies, progress)
     con = connect(settings.workdir)
     try:
         if settings.tagging.cache_embeddings:
             # The current model's tags all come from this encoder: older vectors are unused.
-            prune_vectors(con, tagger.encoder_version)
+            prune_vectors(con, versions.encoder)
         if pending:
             refresh_rollups(con)
     finally:
         con.close()
-    return TagReport(tagger.model_version, len(pending), time.perf_counter() - started,
+    return TagReport(versions.model, len(pending), time.perf_counter() - started,
                      embedded=embedded, from_cache=len(pending) - embedded, replies=len(replies))
-
-
-def _nothing_pending(settings: Settings, versions: TaggerVersions) -> bool:
-    """True when every story and company reply is tagged by `versions`, which are then made
-    current (and other encoders' cached vectors pruned), as a tagging run with no work does."""
-    con = connect(settings.workdir)
-    try:
-        if pending_stories(con, versions.model) or pending_replies(con, versions.replies):
-            return False
-        set_current_model(con, versions.model)
-        set_current_reply_version(con, versions.replies)
-        if settings.tagging.cache_embeddings:
-            prune_vectors(con, versions.encoder)
-        return True
-    finally:
-        con.close()
 
 
 def _tag_stories(settings: Settings, tagger, pending: list[PendingStory], progress: bool) -> int:

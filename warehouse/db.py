@@ -106,3 +106,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def make_current(con: duckdb.DuckDBPyConnection, table: str, column: str, version: str) -> None:
+    """Record `version` in a versions table (model_versions, reply_models) and make it the only
+    current one there. `table` and `column` are the schema's own names, never user input."""
+    con.execute(f"INSERT INTO {table} VALUES (?, now()::TIMESTAMP, FALSE) ON CONFLICT DO NOTHING",
+                [version])
+    con.execute(f"UPDATE {table} SET is_current = ({column} = ?)", [version])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.db import transaction
+from warehouse.db import make_current, transaction
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,7 @@ def pending_replies(con: duckdb.DuckDBPyConnection, reply_version: str) -> list[
 
 def set_current_reply_version(con: duckdb.DuckDBPyConnection, reply_version: str) -> None:
     """Make `reply_version` the one `story_replies` reads."""
-    con.execute(
-        "INSERT INTO reply_models VALUES (?, now()::TIMESTAMP, FALSE) ON CONFLICT DO NOTHING",
-        [reply_version],
-    )
-    con.execute("UPDATE reply_models SET is_current = (reply_version = ?)", [reply_version])
+    make_current(con, "reply_models", "reply_version", reply_version)
 
 
 def save_reply_tags(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.db import transaction
+from warehouse.db import make_current, transaction
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,7 @@ def pending_stories(con: duckdb.DuckDBPyConnection, model_version: str) -> list[
 
 def set_current_model(con: duckdb.DuckDBPyConnection, model_version: str) -> None:
     """Make `model_version` the one the views read."""
-    con.execute(
-        "INSERT INTO model_versions VALUES (?, now()::TIMESTAMP, FALSE) ON CONFLICT DO NOTHING",
-        [model_version],
-    )
-    con.execute("UPDATE model_versions SET is_current = (model_version = ?)", [model_version])
+    make_current(con, "model_versions", "model_version", model_version)
 
 
 def save_tags(
