@@ -4,21 +4,23 @@ A cause head reads the story vector (the encoder's pooled vector of the whole st
 the cause's zero-shot similarity (the best sentence's mean top-2 cosine to the cause's description
 and example phrases, scaled by Z_SCALE), so it needs no other forward pass than the one the tagger
 already makes. Heads and thresholds are made by `python -m nlp.train_sentiment` from labelled
-stories, the taxonomy's example phrases and the user's examples (nlp/training/cause_examples.csv);
-with `sentence_max` a cause's story score is the larger of the story's and its best sentence's
-probability. The threshold of each cause is the one that maximised its F1 on out-of-fold
+stories, the taxonomy's example phrases and the user's examples (nlp/training/cause_examples.csv).
+The threshold of each cause is the one that maximised its F1 on out-of-fold
 predictions over the training stories. Causes without a head (added to the taxonomy after
 training), or whose description or examples changed since, stay zero-shot until the next
-training run.
+training run. A cause's score is its head's probability on the story vector; its evidence is
+the sentence the same head scores highest.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+LOG = logging.getLogger(__name__)
 CAUSE_HEADS_PATH = Path(__file__).resolve().parent / "heads" / "cause_heads.npz"
 Z_SCALE = 1.0
 
@@ -31,7 +33,6 @@ class CauseHeads:
     thresholds: np.ndarray
     fingerprint: str
     cause_fingerprints: tuple[str, ...] = ()
-    sentence_max: bool = False
 
     @classmethod
     def load(cls, path: Path = CAUSE_HEADS_PATH) -> CauseHeads | None:
@@ -43,11 +44,13 @@ class CauseHeads:
             coef, intercept = data["coef"].astype(np.float32), data["intercept"].astype(np.float32)
             thresholds = data["thresholds"].astype(np.float32)
             cause_fps = tuple(str(f) for f in data["cause_fingerprints"])
-            sentence_max = bool(data["sentence_max"]) if "sentence_max" in data else False
+            if "sentence_max" in data.files and bool(data["sentence_max"]):
+                LOG.warning("%s was trained for the earlier larger-of-story-and-sentence score; "
+                            "it is now scored on the story alone: retrain with "
+                            "`python -m nlp.train_sentiment`", path)
         digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + thresholds.tobytes()
                                 + "|".join(ids).encode())
-        return cls(ids, coef, intercept, thresholds, digest.hexdigest()[:8], cause_fps,
-                   sentence_max)
+        return cls(ids, coef, intercept, thresholds, digest.hexdigest()[:8], cause_fps)
 
     def index(self, cause_id: str, cause_fingerprint: str | None = None) -> int | None:
         """The head of a cause, None when there is none or it was trained on another definition."""

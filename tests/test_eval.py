@@ -53,7 +53,8 @@ def test_eval_command_prints_every_report(tagger, monkeypatch, tmp_path, shared_
 def test_linked_causes_keep_the_polarity_the_labeller_gave_them(tagger) -> None:
     """A negative cause in a positive story is evidenced by a negative sentence, and so on. On
     the dev split: 0.815 of linked gold causes (19/29 in mixed stories) with model h1894c93e,
-    0.804 (18/34 in mixed stories: more causes linked) with hec1912eb."""
+    0.804 (18/34 in mixed stories: more causes linked) with hec1912eb, 0.837 (23/38) with
+    h76556929, 0.830 (23/39) with ha6fba000."""
     from nlp.evaluation import evaluate_split
 
     polarity = evaluate_split(tagger, training_pool()["dev"])["cause_polarity"]
@@ -70,10 +71,6 @@ def test_demo_positives_are_no_longer_called_negative(tagger) -> None:
     assert positives.count("negative") <= 6, positives.count("negative")
 
 
-@pytest.mark.xfail(strict=True, reason="known miss of the adapted model (issue 4): the bare title "
-                   "'Refund was crazy fast' reads as negative (-0.8); the whole demo story is "
-                   "positive. strict: this test fails once the model gets it right, so the "
-                   "marker is removed then.")
 def test_a_bare_fast_refund_title_is_positive(tagger) -> None:
     assert tagger.tag(["Refund was crazy fast"])[0].sentiment == "positive"
 

@@ -45,13 +45,6 @@ def test_mixed_story_keeps_its_negative_sentence(tagged) -> None:
     assert delays.owner == "Operations"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known miss since the model trained with stories_e..i (issue 4): it reads this mixed story "
-    "as negative (-0.34), and its closing praise as neutral-negative. The evidence polarity of "
-    "linked causes on the dev split is guarded in tests/test_eval.py; a fine-tune on rated "
-    "sentence pairs fixed this story's sentences but lost 6 points of star agreement, so it was "
-    "not adopted. strict: this test fails once the model gets it right, so the marker is removed "
-    "then."))
 def test_mixed_story_is_positive_with_its_praise_positive(tagged) -> None:
     story = tagged["mixed"]
     assert story.sentiment == "positive"

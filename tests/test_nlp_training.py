@@ -49,6 +49,21 @@ def test_committed_heads_match_the_default_taxonomy(tagger) -> None:
     assert tagger.model_version.startswith("minilm") and len(tagger.model_version) < 40
 
 
+def test_heads_trained_for_the_earlier_score_rule_load_with_a_warning(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import numpy as np
+
+    path = tmp_path / "old_heads.npz"
+    np.savez(path, ids=np.array(["refunds"]), cause_fingerprints=np.array(["x"]),
+             coef=np.ones((1, 3)), intercept=np.zeros(1), thresholds=np.array([0.5]),
+             sentence_max=np.array(True))
+    heads = CauseHeads.load(path)
+    assert heads is not None and heads.ids == ("refunds",)
+    assert "retrain with `python -m nlp.train_sentiment`" in caplog.text
+    caplog.clear()
+    assert CauseHeads.load() is not None and "retrain" not in caplog.text
+
+
 def test_test_split_exists_and_never_reaches_training() -> None:
     pool = training_pool()
     assert len(pool["test"]) >= 60 and len(pool["dev"]) >= 30
