@@ -66,7 +66,9 @@ def test_heads_trained_for_the_earlier_score_rule_load_with_a_warning(
 
 def test_test_split_exists_and_never_reaches_training() -> None:
     pool = training_pool()
-    assert len(pool["test"]) >= 60 and len(pool["dev"]) >= 30
+    assert len(pool["test"]) >= 300 and len(pool["dev"]) >= 140
+    per_cause = {c: sum(c in s.causes for s in pool["test"]) for c in IDS}
+    assert min(per_cause.values()) >= 12, per_cause
     train_ids = {s.id for s in pool["train"]}
     assert not train_ids & {s.id for s in pool["test"]}
 
