@@ -24,6 +24,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def int8_features() -> str:
+    """The CPU's int8 instruction sets (Linux /proc/cpuinfo): they decide the int8 backend's speed."""
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return "unknown"
+    found = [f for f in ("avx2", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
+    return " ".join(found) or "none of avx2, avx512_vnni, avx_vnni, amx_int8"
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -65,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     words = sum(len(t.split()) for t in texts) / len(texts)
     print(f"{len(texts)} stories, {words:.0f} words on average, {args.threads} threads, "
           f"model {tagger.model_version}")
+    print(f"{os.cpu_count()} cores; int8 instructions: {int8_features()}")
     tagger.tag(texts[:64])  # warm-up
     encode_s, tag_s, retag_s = float("inf"), float("inf"), float("inf")
     for _ in range(args.rounds):  # alternate, keep each one's best: the machine is shared
