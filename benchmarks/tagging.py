@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def int8_features() -> str:
-    """The CPU's int8 instruction sets (Linux /proc/cpuinfo): they decide the int8 backend's speed."""
+    """The CPU's int8 instruction sets (from /proc/cpuinfo), which decide int8 speed."""
     try:
         flags = set(Path("/proc/cpuinfo").read_text().split())
     except OSError:

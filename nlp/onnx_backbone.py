@@ -11,7 +11,7 @@ name carries the package, adapter, torch, onnx and onnxruntime versions, so an u
 retrained adapter rebuilds (and the older build is deleted). Building takes about 15 s once.
 Measured on 2 AVX2 cores without VNNI (64-word stories): torch 45-49/s, ONNX fp32 fused
 57-63/s, int8 80-97/s, int8 cosine to torch 0.99 on average; the full tagger reaches 212-216/s on
-2 cores with AVX-512 VNNI (benchmarks/tagging.py).
+2 cores with AVX-512 VNNI and AMX int8 (benchmarks/tagging.py).
 """
 from __future__ import annotations
 
