@@ -3,8 +3,9 @@
 `LoopbackSite(routes)` maps a request path (with its query string) to a `Reply` (status, body,
 headers, an optional delay before answering, and how many times to answer with an earlier status
 first, e.g. two 429s then the page). It records every path requested, so a test can count
-requests. Paths not in the routes answer 404; `/robots.txt` answers an empty 200 unless routed.
-`review_page()` writes a page of schema.org Reviews in JSON-LD, linked to the next page.
+requests. A path not in the routes is answered by `generate(path)` when given (e.g.
+`endless_reviews()`: fresh pages for ever), else 404; `/robots.txt` answers an empty 200 unless
+routed. `review_page()` writes a page of schema.org Reviews in JSON-LD, linked to the next page.
 
 Example:
     >>> with LoopbackSite({"/feed": Reply(body=b"<rss/>")}) as site:  # doctest: +SKIP
@@ -16,6 +17,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -35,8 +37,10 @@ class Reply:
 class LoopbackSite:
     """Serves `routes` on a free port of 127.0.0.1; use as a context manager."""
 
-    def __init__(self, routes: dict[str, Reply]) -> None:
+    def __init__(self, routes: dict[str, Reply],
+                 generate: Callable[[str], Reply | None] | None = None) -> None:
         self.routes = routes
+        self.generate = generate
         self.requested: list[str] = []
         self.request_times: list[float] = []
         self.user_agents: set[str] = set()
@@ -70,6 +74,8 @@ class LoopbackSite:
             self.request_times.append(time.monotonic())
             self.user_agents.add(user_agent)
             reply = self.routes.get(path)
+            if reply is None and self.generate is not None:
+                reply = self.generate(path)
             if reply is None:
                 body = b"" if path == "/robots.txt" else b"not found"
                 return (200 if path == "/robots.txt" else 404), {}, body, 0.0
@@ -92,6 +98,20 @@ def review_page(reviews: list[tuple[str, str]], next_path: str | None = None) ->
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8">{link}'
             f'<script type="application/ld+json">{graph}</script>'
             "</head><body><h1>Reviews</h1></body></html>")
+
+
+def endless_reviews(prefix: str, delay: float = 0.0) -> Callable[[str], Reply | None]:
+    """A `generate` for LoopbackSite: `{prefix}N` is a page of two new reviews linking to
+    `{prefix}N+1`, for every N: pagination that never ends and never repeats."""
+    def page(path: str) -> Reply | None:
+        number = path.removeprefix(prefix)
+        if not path.startswith(prefix) or not number.isdigit():
+            return None
+        reviews = [(f"{number}-{i}", f"Endless story {number}.{i}") for i in (1, 2)]
+        body = review_page(reviews, f"{prefix}{int(number) + 1}").encode()
+        return Reply(body=body, delay=delay)
+
+    return page
 
 
 def _handler_for(site: LoopbackSite) -> type[BaseHTTPRequestHandler]:

@@ -6,7 +6,11 @@ site's `Retry-After` (seconds or an HTTP date, capped by `STORYWATCH_MAX_BACKOFF
 the response goes on and is counted as an error (`http_429`). It also honours Reddit-style
 `X-Ratelimit-Remaining` / `X-Ratelimit-Reset`: when no requests remain, it waits for the reset
 before the next page is parsed (and so requested). `OffsiteRedirectMiddleware` drops a request
-that a redirect took to another site, counting `offsite_redirect`. Settings are read once, in
+that a redirect took to another site, counting `offsite_redirect`. `BombCountingCompression` is
+Scrapy's own `HttpCompressionMiddleware` (which stops inflating a gzip/deflate/br/zstd body at
+`DOWNLOAD_MAXSIZE` and drops the response) that also counts each drop as `decompression_bomb`:
+Scrapy drops it with `IgnoreRequest`, which a spider's errback cannot tell from a robots.txt
+refusal, so without the count a bomb looked like an empty page. Settings are read once, in
 `from_crawler()`.
 """
 from __future__ import annotations
@@ -16,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Self
 from urllib.parse import urlsplit
 
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
@@ -117,3 +122,17 @@ class OffsiteRedirectMiddleware:
             self.crawler.spider.logger.warning("skipped %s: redirected off-site to %s",
                                                chain[0], request.url)
             raise IgnoreRequest(f"redirected off-site from {chain[0]} to {request.url}")
+
+
+class BombCountingCompression(HttpCompressionMiddleware):
+    """Scrapy's decompression, with each response dropped for inflating past DOWNLOAD_MAXSIZE
+    (a decompression bomb) counted as an error of the source."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:
+            # the only IgnoreRequest Scrapy's middleware raises: the body outgrew DOWNLOAD_MAXSIZE
+            if self.stats is not None:
+                self.stats.inc_value(ERROR_STAT + "decompression_bomb")
+            raise

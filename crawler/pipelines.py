@@ -5,8 +5,9 @@ normalising and de-duplicating). A bad story is dropped with `DropItem` and its 
 `crawler.stats` under `storywatch/dropped/<reason>`; nothing here stops the crawl. The landing
 writer appends stories to `<landing_dir>/<UTC timestamp>-<source>-<run id>.jsonl.part` (timestamp
 `YYYYmmddTHHMMSS.ffffffZ`, so names sort by time) and renames it to `.jsonl` (after flush and
-fsync) when the spider closes, so the loader never reads a half-written file. Settings are read
-once, in `from_crawler()`.
+fsync) when the spider closes, so the loader never reads a half-written file; while writing, it
+holds a lock on the `.part` file, so only the `.part` files of dead crawls are salvaged (see
+`crawler.landing`). Settings are read once, in `from_crawler()`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import IO, Any
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import InvalidDate, html_to_text, story_key, to_utc_iso
+from crawler.landing import PART_SUFFIX, fsync_dir, lock_for_writing
 
 DROP_STAT = "storywatch/dropped/"
 WRITTEN_STAT = "storywatch/stories_written"
@@ -115,25 +117,18 @@ class LandingWriterPipeline:
         self.landing_dir.mkdir(parents=True, exist_ok=True)
         # microseconds: two crawls within a second must still sort (and so load) in order
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-        self.part_path = self.landing_dir / f"{stamp}-{source}-{self.run_id}.jsonl.part"
+        self.part_path = self.landing_dir / f"{stamp}-{source}-{self.run_id}.jsonl{PART_SUFFIX}"
         self.handle = self.part_path.open("w", encoding="utf-8")
+        lock_for_writing(self.handle)
 
     def close_spider(self) -> None:
         if self.handle is None or self.part_path is None:
             return
         self.handle.flush()
         os.fsync(self.handle.fileno())
-        self.handle.close()
         final = self.part_path.with_suffix("")
-        os.replace(self.part_path, final)
-        _fsync_dir(self.landing_dir)
+        os.replace(self.part_path, final)  # before closing: the lock keeps salvagers away
+        self.handle.close()
+        fsync_dir(self.landing_dir)
         self.stats.set_value(LANDING_FILE_STAT, str(final))
         self.handle = None
-
-
-def _fsync_dir(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -4,10 +4,11 @@
 returns one `SourceResult` per source (stories landed, pages, errors by reason, landing file, times,
 the detected format of an `auto` source); its options (page limit, throttling, log file, redaction,
 known story keys, more Scrapy settings) are the fields of `CrawlOptions`. Twisted's reactor cannot
-be restarted inside a process, so the crawl runs in a child process (`python -m crawler.run
+be restarted inside a process, so the crawl runs in a child process (`python -m crawler.child
 SPEC.json`, started by `start_crawl()`) that writes its results to a JSON file read back here;
 `crawl()` can therefore be called any number of times from one program. Known story keys (for
-incremental re-crawls) travel in a file too.
+incremental re-crawls) travel in a file too. The child stops as soon as its parent is gone (even
+after `kill -9`): it watches the pipe on its standard input, which only the parent holds open.
 
 Example:
     >>> results = crawl([Source("Northwind", False, "schema_org", "http://127.0.0.1:8000/r/")],
@@ -25,14 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.pipelines import DROP_STAT, LANDING_FILE_STAT, WRITTEN_STAT
-from crawler.spiders.auto import DETECTED_STAT, UNKNOWN_STAT
-from crawler.spiders.base import ERROR_STAT
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("schema_org", "trustpilot", "appstore", "cfpb", "reddit", "feed", "auto")
-_STAT_REASONS = {"robotstxt/forbidden": "robots_forbidden"}
-_NOT_ERRORS = {DROP_STAT + "duplicate"}
 
 
 class CrawlError(RuntimeError):
@@ -51,7 +46,10 @@ class Source:
 
 @dataclass
 class SourceResult:
-    """What one source's crawl landed (`detected_format`/`note`: for `auto` sources)."""
+    """What one source's crawl landed (`detected_format`/`note`: for `auto` sources).
+
+    `cap_reached` names the cap that stopped it (e.g. `max_pages_per_source = 200`).
+    """
 
     source: Source
     stories: int
@@ -64,6 +62,13 @@ class SourceResult:
     seconds: float = 0.0
     detected_format: str | None = None
     note: str | None = None
+    cap_reached: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """The source gave nothing usable: no story landed and errors were counted. (A source
+        whose stories are all stored already still lands them, so it has not failed.)"""
+        return self.stories == 0 and self.errors > 0
 
 
 def check_sources(sources: list[Source]) -> None:
@@ -101,9 +106,12 @@ class CrawlOptions:
 def start_crawl(
     sources: list[Source], landing_dir: Path, scratch: Path, options: CrawlOptions = CrawlOptions()
 ) -> subprocess.Popen:
-    """Start the crawl child process; it writes its results to `scratch/result.json`.
+    """Start the crawl child process; it writes its results to `scratch/result.json` and its
+    output to `scratch/output.txt`.
 
-    `crawl()` starts it and waits; start it yourself to watch or stop a crawl while it runs.
+    `crawl()` starts it and waits; start it yourself to watch or stop a crawl while it runs. The
+    child stops at once when its standard input closes: when this process ends, however it ends,
+    or on `child.stdin.close()` (so wait with `child.wait()`: `communicate()` closes it).
     """
     keys_path, spec_path = scratch / "known_keys.json", scratch / "spec.json"
     keys_path.write_text(json.dumps(sorted(set(options.known_keys))), encoding="utf-8")
@@ -112,13 +120,15 @@ def start_crawl(
             "result_path": str(scratch / "result.json"),
             "log_file": str(options.log_file) if options.log_file else None,
             "redact": options.redact, "known_keys_file": str(keys_path),
-            "settings": options.settings or {}}
+            "settings": options.settings or {}, "stop_with_parent": True}
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     env = dict(os.environ)
     paths = (str(PROJECT_ROOT), env.get("PYTHONPATH"))
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    return subprocess.Popen([sys.executable, "-m", "crawler.run", str(spec_path)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Output goes to a file, not a pipe: nothing has to drain it while the crawl runs.
+    with (scratch / "output.txt").open("wb") as output:
+        return subprocess.Popen([sys.executable, "-m", "crawler.child", str(spec_path)], env=env,
+                                stdin=subprocess.PIPE, stdout=output, stderr=subprocess.STDOUT)
 
 
 def crawl(sources: list[Source], landing_dir: Path, **options: Any) -> list[SourceResult]:
@@ -149,89 +159,24 @@ def crawl(sources: list[Source], landing_dir: Path, **options: Any) -> list[Sour
     with tempfile.TemporaryDirectory(prefix="storywatch-crawl-") as scratch:
         result_path = Path(scratch) / "result.json"
         child = start_crawl(sources, landing_dir, Path(scratch), chosen)
-        stdout, stderr = child.communicate()
+        try:
+            child.wait()
+        finally:
+            _stop(child)  # interrupted (Ctrl-C, SystemExit): the crawl stops with us
         if child.returncode != 0 or not result_path.exists():
-            tail = "\n".join((stderr or stdout or "").strip().splitlines()[-15:])
+            output = (Path(scratch) / "output.txt").read_text(encoding="utf-8", errors="replace")
+            tail = "\n".join(output.strip().splitlines()[-15:])
             raise CrawlError(f"the crawl process failed (exit code {child.returncode}); "
                              f"check the sources and the log. Last output:\n{tail}")
         rows = json.loads(result_path.read_text(encoding="utf-8"))
     return [SourceResult(source=Source(**row.pop("source")), **row) for row in rows]
 
 
-def error_reasons(stats: dict[str, Any]) -> dict[str, int]:
-    """Error counts by reason from a crawler's stats."""
-    reasons: dict[str, int] = {}
-    for key, value in stats.items():
-        if key in _NOT_ERRORS or not isinstance(value, int):
-            continue
-        if key.startswith(ERROR_STAT):
-            reasons[key[len(ERROR_STAT):]] = value
-        elif key.startswith(DROP_STAT):
-            reasons["dropped/" + key[len(DROP_STAT):]] = value
-        elif key.startswith("spider_exceptions/") and key.count("/") == 1:
-            reasons["exception/" + key.split("/", 1)[1]] = value
-        elif key in _STAT_REASONS:
-            reasons[_STAT_REASONS[key]] = value
-    return reasons
-
-
-def _iso(value: Any) -> str:
-    from crawler.items import to_utc_iso
-
-    return to_utc_iso(value) if value else ""
-
-
-def _item_error_counter(crawler: Any) -> Any:
-    def count(failure: Any, **kwargs: Any) -> None:
-        crawler.stats.inc_value(f"{ERROR_STAT}item_error/{failure.type.__name__}")
-
-    return count
-
-
-def _run_child(spec: dict[str, Any]) -> None:
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
-
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    settings.set("STORYWATCH_LANDING_DIR", spec["landing_dir"], priority="cmdline")
-    settings.set("STORYWATCH_REDACT", spec["redact"], priority="cmdline")
-    settings.set("STORYWATCH_KNOWN_KEYS_FILE", spec["known_keys_file"], priority="cmdline")
-    for name, value in spec["settings"].items():
-        settings.set(name, value, priority="cmdline")
-    if not spec["throttle"]:
-        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
-        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-    if spec["log_file"]:
-        settings.set("LOG_FILE", spec["log_file"], priority="cmdline")
-    process = CrawlerProcess(settings)
-    runs = []
-    for row in spec["sources"]:
-        crawler = process.create_crawler(row["format"])
-        crawler.signals.connect(_item_error_counter(crawler), signal=signals.item_error)
-        process.crawl(crawler, url=row["url"], brand=row["brand"],
-                      is_competitor=row["is_competitor"], max_pages=spec["max_pages"])
-        runs.append((row, crawler))
-    process.start()
-    results = []
-    for row, crawler in runs:
-        stats = crawler.stats.get_stats()
-        reasons = error_reasons(stats)
-        results.append({
-            "source": row, "stories": stats.get(WRITTEN_STAT, 0), "errors": sum(reasons.values()),
-            "landing_file": stats.get(LANDING_FILE_STAT), "error_reasons": reasons,
-            "started_at": _iso(stats.get("start_time")),
-            "finished_at": _iso(stats.get("finish_time")),
-            "pages": (stats.get("response_received_count", 0)
-                      - stats.get("robotstxt/response_count", 0)),
-            "seconds": stats.get("elapsed_time_seconds", 0.0),
-            "detected_format": stats.get(DETECTED_STAT), "note": stats.get(UNKNOWN_STAT),
-        })
-    Path(spec["result_path"]).write_text(json.dumps(results), encoding="utf-8")
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m crawler.run SPEC.json (written by crawler.run.crawl())")
-    _run_child(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")))
+def _stop(child: subprocess.Popen) -> None:
+    if child.stdin is not None:
+        child.stdin.close()
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()

@@ -2,9 +2,10 @@
 
 robots.txt is obeyed, AutoThrottle keeps one request in flight per site, 429/503 answers are
 waited out (`Retry-After`) by `crawler.middlewares.BackoffMiddleware`, other failures are retried a
-bounded number of times, pages over 8 MB are dropped, and the User-Agent says who we are.
-`crawler.run` adds the per-run settings (landing folder, throttle, redaction, known story keys,
-log file) on top of these.
+bounded number of times, pages over 8 MB (also once inflated: a gzip bomb) are dropped, each
+source stops after 200 pages or 30 minutes, whichever comes first, and the User-Agent says who we
+are. `crawler.run` adds the per-run settings (landing folder, throttle, redaction, known story
+keys, log file, caps from storywatch.toml) on top of these.
 """
 BOT_NAME = "storywatch"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -33,6 +34,9 @@ STORYWATCH_BACKOFF_RETRIES = 3
 STORYWATCH_BACKOFF = 5.0
 STORYWATCH_MAX_BACKOFF = 60.0
 STORYWATCH_REDACT = True
+# Caps per source (each source is its own Scrapy crawler): endless pagination ends here.
+STORYWATCH_MAX_PAGES_PER_SOURCE = 200
+CLOSESPIDER_TIMEOUT = 30 * 60
 
 TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False
@@ -42,6 +46,9 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OffsiteRedirectMiddleware": 60,
     "crawler.middlewares.BackoffMiddleware": 560,
+    # Scrapy's own decompression (same place), counting the bombs it drops
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.BombCountingCompression": 590,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,

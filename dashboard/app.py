@@ -1,10 +1,13 @@
 """The storywatch dashboard for marketing: story trends, causes and the stories themselves.
 
 Run it with `storywatch dashboard --workdir DIR` or
-`streamlit run dashboard/app.py -- --workdir DIR`. The workdir comes from that flag, else from
+`streamlit run dashboard/app.py --client.disableDataExport true -- --workdir DIR` (that option
+hides the tables' own CSV export, which would copy story text into a spreadsheet unchanged;
+`storywatch dashboard` sets it). The workdir comes from that flag, else from
 STORYWATCH_WORKDIR, else ./storywatch-data; it is read here once and handed to the pages through
 the session; each page draws the sidebar's global filters (dashboard/filters.py).
-Pages only call warehouse named queries, and show story text only as plain text.
+Pages only call warehouse named queries, and show story text only as plain text. A warehouse
+problem is shown as one sentence, never as a traceback.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.data import WORKDIR_KEY
+from dashboard.data import WORKDIR_KEY, problem_sentence
+from warehouse import WarehouseError
 
 DEFAULT_WORKDIR = "storywatch-data"
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -40,4 +44,9 @@ navigation = st.navigation([
     st.Page(PAGES / "stories.py", title="Stories"),
     st.Page(PAGES / "sources.py", title="Sources"),
 ])
-navigation.run()
+try:
+    navigation.run()
+except WarehouseError as error:
+    # The pages handle warehouse problems where they read; this catches any they miss, so a
+    # user still gets one sentence and never a traceback.
+    st.warning(problem_sentence(error))

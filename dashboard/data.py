@@ -2,13 +2,18 @@
 
 The warehouse file is opened read-only for each query and closed straight away, so `storywatch
 load` and `storywatch tag` can take the write lock between two page views; results are cached for
-30 seconds. While a writer holds the lock, a page shows the last answer it got for the same
-question (with a note saying so) instead of an error. Every failure becomes one sentence on the
-page, never a traceback.
+30 seconds. While a writer holds the lock (WarehouseBusy), a page shows the last answer it got for
+the same question (with a note saying so), or else a warning to retry in a moment; a file DuckDB
+cannot read (WarehouseCorrupt) is named as such. Every failure becomes one sentence on the page,
+never a traceback. Tables download as CSV through `warehouse.spreadsheet_safety`, so story text
+cannot run as a spreadsheet formula.
 """
 from __future__ import annotations
 
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +22,8 @@ import pandas as pd
 import streamlit as st
 
 from warehouse import (
+    WarehouseBusy,
+    WarehouseCorrupt,
     WarehouseError,
     connect_read_only,
     database_path,
@@ -24,6 +31,7 @@ from warehouse import (
     reply_queries,
     report_queries,
 )
+from warehouse.spreadsheet_safety import spreadsheet_csv
 
 WORKDIR_KEY = "storywatch_workdir"
 CACHE_SECONDS = 30
@@ -32,6 +40,10 @@ LOCK_WAIT_SECONDS = 2.0
 # Streamlit's own cache, so every session benefits.
 _LAST_GOOD: dict[tuple, object] = {}
 LAST_GOOD_ENTRIES = 256
+# Once a read found a writer at work, reads in the next few seconds try the lock once instead of
+# waiting again: a page of ten tables shows its last data after one wait, not ten.
+_BUSY_SEEN: dict[str, float] = {}
+BUSY_MEMORY_SECONDS = 5.0
 
 
 def current_workdir() -> Path | None:
@@ -51,11 +63,19 @@ def _named(name: str):
                          "reply_queries")
 
 
-def ask(workdir: str, name: str, **filters: object) -> pd.DataFrame | int:
-    """Run the named query `<name>` on a read-only connection, uncached."""
-    con = connect_read_only(Path(workdir), wait_seconds=LOCK_WAIT_SECONDS)
+@contextmanager
+def reading(workdir: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, closed afterwards; a failed query becomes a WarehouseError."""
+    seen = _BUSY_SEEN.get(workdir)
+    recently_busy = seen is not None and time.monotonic() - seen < BUSY_MEMORY_SECONDS
     try:
-        return _named(name)(con, **filters)
+        con = connect_read_only(Path(workdir),
+                                wait_seconds=0.0 if recently_busy else LOCK_WAIT_SECONDS)
+    except WarehouseBusy:
+        _BUSY_SEEN[workdir] = time.monotonic()
+        raise
+    try:
+        yield con
     except duckdb.Error as error:
         raise WarehouseError(
             f"The warehouse {database_path(Path(workdir))} could not answer ({error}); "
@@ -65,22 +85,42 @@ def ask(workdir: str, name: str, **filters: object) -> pd.DataFrame | int:
         con.close()
 
 
+def ask(workdir: str, name: str, **filters: object) -> pd.DataFrame | int:
+    """Run the named query `<name>` on a read-only connection, uncached."""
+    with reading(workdir) as con:
+        return _named(name)(con, **filters)
+
+
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def query(workdir: str, name: str, **filters: object) -> pd.DataFrame | int:
     """`ask`, cached for CACHE_SECONDS so reruns do not reopen the file for every widget."""
     return ask(workdir, name, **filters)
 
 
-def _remembered(workdir: Path, name: str, filters: dict[str, object]):
-    key = (str(workdir), name, tuple(sorted((k, repr(v)) for k, v in filters.items())))
+def problem_sentence(error: WarehouseError) -> str:
+    """What a page says when it cannot read the warehouse: busy means retry, corrupt repair."""
+    if isinstance(error, WarehouseBusy):
+        return ("The warehouse is being updated right now (a crawl, load or tag is writing to "
+                f"it): retry in a moment. {error}")
+    if isinstance(error, WarehouseCorrupt):
+        return f"The warehouse file is damaged or is not a DuckDB database. {error}"
+    return str(error)
+
+
+def _key(workdir: Path, name: str, filters: dict[str, object]) -> tuple:
+    return str(workdir), name, tuple(sorted((k, repr(v)) for k, v in filters.items()))
+
+
+def _remembered(key: tuple, read: Callable[[], object]):
+    """`read()`, or while a writer holds the lock the last answer it gave for `key`."""
     try:
-        result = query(str(workdir), name, **filters)
-    except WarehouseError as error:
-        if "busy" in str(error) and key in _LAST_GOOD:
-            st.caption("The warehouse is busy (crawl, load or tag is writing): showing the "
-                       "last data read. Reload in a moment for the newest.")
-            return _LAST_GOOD[key]
-        raise
+        result = read()
+    except WarehouseBusy:
+        if key not in _LAST_GOOD:
+            raise
+        st.caption("The warehouse is being updated (crawl, load or tag is writing): showing "
+                   "the last data read. Reload in a moment for the newest.")
+        return _LAST_GOOD[key]
     _LAST_GOOD.pop(key, None)
     _LAST_GOOD[key] = result
     while len(_LAST_GOOD) > LAST_GOOD_ENTRIES:
@@ -88,12 +128,17 @@ def _remembered(workdir: Path, name: str, filters: dict[str, object]):
     return result
 
 
+def _answer(workdir: Path, name: str, filters: dict[str, object]):
+    return _remembered(_key(workdir, name, filters),
+                       lambda: query(str(workdir), name, **filters))
+
+
 def fetch(workdir: Path, name: str, **filters: object) -> pd.DataFrame | None:
     """A named query's result, or None after showing why it could not be read."""
     try:
-        return _remembered(workdir, name, filters)
+        return _answer(workdir, name, filters)
     except WarehouseError as error:
-        st.warning(str(error))
+        st.warning(problem_sentence(error))
         return None
 
 
@@ -102,7 +147,7 @@ def fetch_quietly(workdir: Path, name: str, **filters: object):
     if not database_path(workdir).exists():
         return None
     try:
-        return _remembered(workdir, name, filters)
+        return _answer(workdir, name, filters)
     except WarehouseError:
         return None
 
@@ -120,9 +165,9 @@ def has_tagged_stories(workdir: Path) -> bool:
         count = ask(str(workdir), "story_count")
         tagged = ask(str(workdir), "tagged_story_count")
     except WarehouseError as error:
-        if "busy" in str(error) and (str(workdir), "story_period", ()) in _LAST_GOOD:
+        if isinstance(error, WarehouseBusy) and _key(workdir, "story_period", {}) in _LAST_GOOD:
             return True  # a writer is at work; the pages show their last data
-        st.warning(str(error))
+        st.warning(problem_sentence(error))
         return False
     if count == 0:
         st.info("No stories yet. Run `storywatch crawl` and then `storywatch load`.")
@@ -136,7 +181,7 @@ def has_tagged_stories(workdir: Path) -> bool:
 def show_table(frame: pd.DataFrame, key: str, file_name: str, **options: object) -> None:
     """A table with a CSV download of exactly what it shows."""
     st.dataframe(frame, hide_index=True, key=key, **options)
-    st.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download CSV", spreadsheet_csv(frame).encode("utf-8"),
                        file_name=f"{file_name}.csv", mime="text/csv", key=f"{key}_csv")
 
 
@@ -152,11 +197,19 @@ def report_files(workdir: str, period: str, end: date | None) -> dict[str, tuple
     from warehouse.export import write_report
     from warehouse.report_data import gather_report
 
-    con = connect_read_only(Path(workdir), wait_seconds=LOCK_WAIT_SECONDS)
-    try:
+    with reading(workdir) as con:
         data = gather_report(con, None, period, end)
-    finally:
-        con.close()
     with tempfile.TemporaryDirectory() as folder:
         written = write_report(data, Path(folder), ["html", "pdf"])
         return {path.suffix.lstrip("."): (path.name, path.read_bytes()) for path in written}
+
+
+def fetch_report_files(workdir: Path, period: str,
+                       end: date | None) -> dict[str, tuple[str, bytes]] | None:
+    """`report_files`, or None after showing why the report could not be made."""
+    key = (str(workdir), "report_files", period, repr(end))
+    try:
+        return _remembered(key, lambda: report_files(str(workdir), period, end))
+    except WarehouseError as error:
+        st.warning(problem_sentence(error))
+        return None

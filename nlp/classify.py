@@ -9,123 +9,32 @@ JSON, missing text) is reported on its own line and never stops the batch; undec
 replaced and the row is still tagged. Defined results: empty or emoji-only text is neutral with no
 causes ("note": "no words to tag"); HTML is stripped before tagging; a text that is not English is
 neutral with no causes and its language code ("note": "not English: ..."); a very long text is
-tagged on its first MAX_SENTENCES sentences ("note" says so). The output is
-written to a temporary file next to the target and renamed when complete, so a reader never sees
-half a file.
+tagged on its first MAX_SENTENCES sentences ("note" says so). How a file is read (encodings,
+duplicate columns, stray quotes, control characters) is in nlp.classify_input.
+
+The input is never written to: an output that is the input (the same path, a symlink or a hard
+link to it) is refused, and so is one in a folder that does not exist. The output is written to a
+temporary file next to the target and renamed when complete, so a reader never sees half a file
+and a run that fails or is interrupted leaves an existing output as it was.
 """
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import os
-import sys
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+from nlp.classify_input import ClassifyError, Row, count_rows, csv_rows, jsonl_rows
 from nlp.sentences import MAX_SENTENCES
 from nlp.tagger import Tagger
 
+__all__ = ["ClassifyError", "check_paths", "classify_file"]
+
 CHUNK_ROWS = 512
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-BAD_UTF8 = "invalid UTF-8; undecodable bytes were replaced"
-# The column copied to the output as "id" when the user names none and the file has it.
-DEFAULT_ID_COLUMN = "id"
-
-
-class Row(NamedTuple):
-    text: str | None  # None when the row could not be read
-    error: str | None
-    keep: dict[str, Any]  # the row's own fields copied to its output line: {"id": ...} or {}
-
-
-class ClassifyError(ValueError):
-    """The input file cannot be classified (format, column, or unreadable)."""
-
-
-def _repair(text: str) -> tuple[str, bool]:
-    """Undo surrogateescape decoding: (text with U+FFFD for bad bytes, whether any were bad)."""
-    try:
-        text.encode("utf-8")
-        return text, False
-    except UnicodeEncodeError:
-        raw = text.encode("utf-8", errors="surrogateescape")
-        return raw.decode("utf-8", errors="replace"), True
-
-
-def _id_column(path: Path, fields: list[str], requested: str | None, what: str) -> str | None:
-    """The id column to copy: the one the user named (it must exist), else `id` when present."""
-    if requested is None:
-        return DEFAULT_ID_COLUMN if DEFAULT_ID_COLUMN in fields else None
-    if requested not in fields:
-        listed = ", ".join(fields) or "none"
-        where = "available columns" if what == "column" else "fields in its first record"
-        raise ClassifyError(f"{path} has no {what} '{requested}' for ids; {where}: {listed}.")
-    return requested
-
-
-def _csv_rows(path: Path, column: str, id_column: str | None) -> Iterator[Row]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
-        reader = csv.DictReader(handle)
-        reader.fieldnames = [_repair(name)[0] for name in reader.fieldnames or []]
-        columns = list(reader.fieldnames)
-        if column not in columns:
-            raise ClassifyError(
-                f"{path} has no column '{column}'; available columns: {', '.join(columns) or 'none'}."
-            )
-        id_key = _id_column(path, columns, id_column, "column")
-        for record in reader:
-            text, bad = _repair(record.get(column) or "")
-            keep = {"id": _repair(record.get(id_key) or "")[0]} if id_key else {}
-            yield Row(text, BAD_UTF8 if bad else None, keep)
-
-
-def _first_record(path: Path) -> dict | None:
-    """The file's first JSON object (its fields stand for the file's), None when it has none."""
-    with path.open("rb") as handle:
-        for raw in handle:
-            try:
-                record = json.loads(_repair(raw.decode("utf-8", errors="surrogateescape"))[0])
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict):
-                return record
-    return None
-
-
-def _jsonl_rows(path: Path, column: str, id_column: str | None) -> Iterator[Row]:
-    first = _first_record(path)
-    id_key = None
-    if first is not None:
-        if column not in first:
-            raise ClassifyError(
-                f"{path} has no field '{column}'; fields in its first record: "
-                f"{', '.join(first) or 'none'}."
-            )
-        id_key = _id_column(path, list(first), id_column, "field")
-    with path.open("rb") as handle:
-        for raw in handle:
-            if not raw.strip():
-                continue
-            line, bad = _repair(raw.decode("utf-8", errors="surrogateescape"))
-            error = BAD_UTF8 if bad else None
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Row(None, f"not valid JSON ({exc.msg} at column {exc.colno})",
-                          {"id": None} if id_key else {})
-                continue
-            if not isinstance(record, dict):
-                yield Row(None, "not a JSON object", {"id": None} if id_key else {})
-                continue
-            keep = {"id": record.get(id_key)} if id_key else {}
-            if column not in record:
-                yield Row(None, f"no field '{column}' in this row", keep)
-                continue
-            value = record[column]
-            yield Row("" if value is None else str(value), error, keep)
 
 
 def _output_row(row: int, tags: Any, item: Row) -> dict[str, Any]:
@@ -158,19 +67,12 @@ def _note(text: str, tags: Any) -> str | None:
     return None
 
 
-def classify_file(input_path: Path, text_column: str, output_path: Path, tagger: Tagger,
-                  progress: bool = False, id_column: str | None = None) -> int:
-    """Tag the text column of a CSV or JSONL file; write JSON lines to output_path.
+def check_paths(input_path: Path, output_path: Path) -> str:
+    """Check the files before any work; return the input's kind ("csv" or "jsonl").
 
-    Each output line carries the row's own id as "id" (next to "row"), read from `id_column`, or
-    from a column named `id` when no id_column is given and the file has one.
-
-    Returns the number of rows written. Raises ClassifyError for an unsupported extension, a
-    missing file or a missing text or id column (the message lists the available columns).
-
-    Example:
-        >>> classify_file(Path("reviews.csv"), "text", Path("tags.jsonl"), nlp.load_tagger())
-        2291
+    Raises ClassifyError for an unsupported extension, a missing input, an output in a folder
+    that does not exist, an output that is a folder, and an output that is the input itself (the
+    same path, a symlink or a hard link to it).
     """
     input_path, output_path = Path(input_path), Path(output_path)
     kind = FORMATS.get(input_path.suffix.lower())
@@ -180,42 +82,103 @@ def classify_file(input_path: Path, text_column: str, output_path: Path, tagger:
         )
     if not input_path.is_file():
         raise ClassifyError(f"{input_path} does not exist; check the path.")
-    rows = (_csv_rows if kind == "csv" else _jsonl_rows)(input_path, text_column, id_column)
+    target = output_path.resolve()
+    if target.parent.exists() and not target.parent.is_dir():
+        raise ClassifyError(f"{target.parent} is a file, not a folder; fix the output path.")
+    if not target.parent.is_dir():
+        raise ClassifyError(f"the output folder {target.parent} does not exist; create it first "
+                            "or fix the output path.")
+    if target.is_dir():
+        raise ClassifyError(f"the output {output_path} is a folder; name a file in it instead, "
+                            f"e.g. {output_path / 'tags.jsonl'}.")
+    if target.exists() and _same_file(input_path, target):
+        raise ClassifyError(f"the output {output_path} is the input file {input_path} (or a link "
+                            "to it) and would be overwritten; write to another file.")
+    return kind
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """True for the same file, also through a symlink or a hard link (device and inode)."""
+    first, second = os.stat(one), os.stat(other)
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
+def classify_file(input_path: Path, text_column: str, output_path: Path, tagger: Tagger,
+                  progress: bool = False, id_column: str | None = None) -> int:
+    """Tag the text column of a CSV or JSONL file; write JSON lines to output_path.
+
+    Each output line carries the row's own id as "id" (next to "row"), read from `id_column`, or
+    from a column named `id` when no id_column is given and the file has one.
+
+    Returns the number of rows written. Raises ClassifyError for the files `check_paths` refuses,
+    for a missing text or id column (the message lists the available columns), and for a file
+    `nlp.classify_input` cannot read without guessing; an existing output is then left as it was.
+
+    Example:
+        >>> classify_file(Path("reviews.csv"), "text", Path("tags.jsonl"), nlp.load_tagger())
+        2291
+    """
+    input_path, output_path = Path(input_path), Path(output_path)
+    kind = check_paths(input_path, output_path)
+    rows = (csv_rows if kind == "csv" else jsonl_rows)(input_path, text_column, id_column)
     # The first row reads the header: a missing column is reported before any progress bar.
     first = list(itertools.islice(rows, 1))
     rows = itertools.chain(first, rows)
-    temp = output_path.with_name(f".{output_path.name}.part")
     bar = None
     if progress:
+        total = count_rows(input_path, kind)
         from tqdm import tqdm
 
-        bar = tqdm(total=_count_rows(input_path, kind), unit=" stories", desc="classifying")
-    written = 0
+        bar = tqdm(total=total, unit=" stories", desc="classifying")
     try:
-        with temp.open("w", encoding="utf-8") as out:
-            for chunk in _chunks(rows):
-                for tags, item in zip(tagger.tag([r.text or "" for r in chunk]), chunk):
-                    written += 1
-                    out.write(json.dumps(_output_row(written, tags, item)) + "\n")
-                if bar is not None:
-                    bar.update(len(chunk))
-        os.replace(temp, output_path)
+        return _write_atomically(output_path, _tagged_lines(rows, tagger, bar))
     finally:
-        temp.unlink(missing_ok=True)
         if bar is not None:
             bar.close()
-    return written
 
 
-def _count_rows(path: Path, kind: str) -> int:
-    """Data rows in the file, counted in a quick pass first so the progress bar can show an ETA."""
-    if kind == "jsonl":
-        with path.open("rb") as handle:
-            return sum(1 for raw in handle if raw.strip())
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    # csv.reader, not a line count: a quoted field may hold line breaks.
-    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        return max(sum(1 for record in csv.reader(handle) if record) - 1, 0)
+def _tagged_lines(rows: Iterator[Row], tagger: Tagger, bar: Any) -> Iterator[str]:
+    written = 0
+    for chunk in _chunks(rows):
+        for tags, item in zip(tagger.tag([r.text or "" for r in chunk]), chunk):
+            written += 1
+            yield json.dumps(_output_row(written, tags, item)) + "\n"
+        if bar is not None:
+            bar.update(len(chunk))
+
+
+def _write_atomically(output_path: Path, lines: Iterator[str]) -> int:
+    """Write lines to a temporary file beside the target, then rename it; return the count.
+
+    The target is resolved first, so an output that is a symlink gets its file replaced, not
+    the link. On any failure, Ctrl-C included, the temporary file is removed and the target is
+    untouched.
+    """
+    target = output_path.resolve()
+    # A random name: two runs writing the same output never share a temporary file.
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        out = temp.open("x", encoding="utf-8")
+    except OSError as exc:
+        raise ClassifyError(f"cannot write in the folder {target.parent}: {exc.strerror}; check "
+                            "its permissions or choose another output path.") from exc
+    count = 0
+    try:
+        with out:
+            for line in lines:
+                out.write(line)
+                count += 1
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise ClassifyError(f"could not write {output_path}: {exc.strerror or exc}; it was not "
+                            "changed.") from exc
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return count
 
 
 def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:

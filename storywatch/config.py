@@ -9,15 +9,22 @@ A `[[sources]]` entry needs `brand` and `url`; `format` defaults to `auto` (dete
 page). The optional `[crawl]` table: `redact` (bool, default true: e-mail addresses and phone numbers
 are removed from story text), `incremental` (bool, default true: stop paging a source at stories
 already stored), `backoff_retries` (int, default 3: retries after 429/503), `max_backoff_seconds`
-(float, default 60: longest Retry-After honoured), `user_agent` (str). The optional `[tagging]`
+(float, default 60: longest Retry-After honoured), `user_agent` (str), `max_pages_per_source`
+(int, default 200) and `max_minutes_per_source` (number, default 30): caps that stop a source
+that keeps serving fresh pages (0: no cap; `--max-pages` wins over the page cap). The optional
+`[tagging]`
 table: `cache_embeddings` (bool, default true: keep each story's backbone vectors in the warehouse,
 so re-tagging after a taxonomy or head change skips the backbone; false neither reads nor writes
 them), `backend` (onnx-int8, the default; onnx for fp32; torch) and `model_cache` (folder for the
 built ONNX model, default ~/.cache/storywatch; relative to the config file); the environment
-variables `STORYWATCH_BACKEND` and `STORYWATCH_CACHE` override those two.
+variables `STORYWATCH_BACKEND` and `STORYWATCH_CACHE` override those two. The optional `[sql]`
+table: `readable_paths` (list of folders, relative to the config file, whose files `storywatch sql`
+may read besides WORKDIR/files). A key that the file or a table does not take (a typo such as
+`fromat`, or `[[competitor]]`) is an error listing the keys it takes.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -48,18 +55,27 @@ class CrawlOptions:
     backoff_retries: int = 3
     max_backoff_seconds: float = 60.0
     user_agent: str | None = None
+    max_pages_per_source: int = 200
+    max_minutes_per_source: float = 30.0
 
     def scrapy_settings(self) -> dict[str, object]:
         """These options as the crawler's (Scrapy) settings."""
-        settings: dict[str, object] = {"STORYWATCH_BACKOFF_RETRIES": self.backoff_retries,
-                                       "STORYWATCH_MAX_BACKOFF": self.max_backoff_seconds}
+        settings: dict[str, object] = {
+            "STORYWATCH_BACKOFF_RETRIES": self.backoff_retries,
+            "STORYWATCH_MAX_BACKOFF": self.max_backoff_seconds,
+            "STORYWATCH_MAX_PAGES_PER_SOURCE": self.max_pages_per_source,
+            # Scrapy's CloseSpider extension: each source is its own crawler, so this is per source
+            "CLOSESPIDER_TIMEOUT": self.max_minutes_per_source * 60,
+        }
         if self.user_agent:
             settings["USER_AGENT"] = self.user_agent
         return settings
 
 
 _CRAWL_TYPES = {"redact": bool, "incremental": bool, "backoff_retries": int,
-                "max_backoff_seconds": (int, float), "user_agent": str}
+                "max_backoff_seconds": (int, float), "user_agent": str,
+                "max_pages_per_source": int, "max_minutes_per_source": (int, float)}
+_CRAWL_CAPS = ("max_pages_per_source", "max_minutes_per_source")
 
 
 def crawl_options(table: object, where: str, environ: dict[str, str]) -> CrawlOptions:
@@ -71,8 +87,10 @@ def crawl_options(table: object, where: str, environ: dict[str, str]) -> CrawlOp
         if expected is None:
             raise ConfigError(f"{where} has an unknown option {key!r}; use one of "
                               f"{', '.join(_CRAWL_TYPES)}.")
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
             raise ConfigError(f"{where}: {key} has the wrong type ({value!r}).")
+        if key in _CRAWL_CAPS and value < 0:
+            raise ConfigError(f"{where}: {key} = {value!r} must be 0 (no cap) or more.")
     options = CrawlOptions(**table)
     flag = environ.get("STORYWATCH_REDACT")
     if flag is not None:
@@ -118,6 +136,16 @@ def tagging_options(table: object, where: str, environ: dict[str, str],
     return TaggingOptions(table.get("cache_embeddings", True), model)
 
 
+def sql_readable_paths(table: object, where: str, base: Path = Path(".")) -> tuple[Path, ...]:
+    """The `[sql]` table's `readable_paths`, each relative to `base` (the config file's folder)."""
+    if not isinstance(table, dict) or set(table) - {"readable_paths"}:
+        raise ConfigError(f"{where} takes one option, readable_paths = [\"folder\", ...].")
+    paths = table.get("readable_paths", [])
+    if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+        raise ConfigError(f"{where}: readable_paths must be a list of folder paths, not {paths!r}.")
+    return tuple(base / Path(p).expanduser() for p in paths)
+
+
 @dataclass(frozen=True)
 class Settings:
     workdir: Path
@@ -128,6 +156,7 @@ class Settings:
     config_file: Path | None = None
     crawl: CrawlOptions = field(default_factory=CrawlOptions)
     tagging: TaggingOptions = field(default_factory=TaggingOptions)
+    sql_readable_paths: tuple[Path, ...] = ()
 
 
 def find_config(workdir: Path, explicit: Path | None) -> Path | None:
@@ -142,11 +171,59 @@ def find_config(workdir: Path, explicit: Path | None) -> Path | None:
     return None
 
 
+# What each part of storywatch.toml takes; anything else is a typo that would be ignored silently.
+TOP_LEVEL_KEYS = ("taxonomy", "brand", "competitors", "sources", "crawl", "tagging", "sql")
+BRAND_KEYS = ("name",)
+SOURCE_KEYS = ("brand", "format", "url")
+
+
+def _check_keys(table: dict, valid: tuple[str, ...], where: str) -> None:
+    for key in table:
+        if key not in valid:
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{where} has an unknown option {key!r}{hint}; use one of "
+                              f"{', '.join(valid)}.")
+
+
+def _entries(data: dict, key: str, where: str) -> list:
+    """An array of tables such as [[sources]]; a single [sources] table is a mistake."""
+    entries = data.get(key, [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where}: write [[{key}]] (one per entry), not [{key}].")
+    return entries
+
+
 def _brand_name(entry: object, where: str) -> str:
+    if isinstance(entry, dict):
+        _check_keys(entry, BRAND_KEYS, where)
     name = entry.get("name") if isinstance(entry, dict) else entry
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where} needs a name, e.g. name = \"Northwind\".")
     return name.strip()
+
+
+def _sources(entries: list, path: Path, brand: str | None,
+             competitors: tuple[str, ...]) -> tuple[SourceConfig, ...]:
+    sources = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}: source #{number}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be a [[sources]] table with brand and url.")
+        _check_keys(entry, SOURCE_KEYS, where)
+        missing = [key for key in ("brand", "url") if not entry.get(key)]
+        if missing:
+            raise ConfigError(f"{where} lacks {', '.join(missing)}.")
+        if brand is not None and entry["brand"] not in (brand, *competitors):
+            raise ConfigError(
+                f"{where} is for brand {entry['brand']!r}, which is neither "
+                "[brand] nor one of [[competitors]]."
+            )
+        sources.append(SourceConfig(
+            brand=entry["brand"], format=entry.get("format") or "auto", url=entry["url"],
+            is_competitor=entry["brand"] in competitors,
+        ))
+    return tuple(sources)
 
 
 def load_settings(
@@ -162,32 +239,20 @@ def load_settings(
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from error
+    _check_keys(data, TOP_LEVEL_KEYS, str(path))
     brand = _brand_name(data["brand"], f"{path}: [brand]") if "brand" in data else None
-    competitors = tuple(
-        _brand_name(entry, f"{path}: [[competitors]]") for entry in data.get("competitors", [])
-    )
-    sources = []
-    for number, entry in enumerate(data.get("sources", []), start=1):
-        missing = [key for key in ("brand", "url") if not entry.get(key)]
-        if missing:
-            raise ConfigError(f"{path}: source #{number} lacks {', '.join(missing)}.")
-        if brand is not None and entry["brand"] not in (brand, *competitors):
-            raise ConfigError(
-                f"{path}: source #{number} is for brand {entry['brand']!r}, which is neither "
-                "[brand] nor one of [[competitors]]."
-            )
-        sources.append(SourceConfig(
-            brand=entry["brand"], format=entry.get("format") or "auto", url=entry["url"],
-            is_competitor=entry["brand"] in competitors,
-        ))
+    competitors = tuple(_brand_name(entry, f"{path}: [[competitors]]")
+                        for entry in _entries(data, "competitors", str(path)))
+    sources = _sources(_entries(data, "sources", str(path)), path, brand, competitors)
     taxonomy = data.get("taxonomy")
     taxonomy_path = (path.parent / taxonomy) if taxonomy else None
     return Settings(
-        workdir=Path(workdir), brand=brand, competitors=competitors, sources=tuple(sources),
+        workdir=Path(workdir), brand=brand, competitors=competitors, sources=sources,
         taxonomy=taxonomy_path, config_file=path,
         crawl=crawl_options(data.get("crawl", {}), f"{path}: [crawl]", environ),
         tagging=tagging_options(data.get("tagging", {}), f"{path}: [tagging]", environ,
                                 path.parent),
+        sql_readable_paths=sql_readable_paths(data.get("sql", {}), f"{path}: [sql]", path.parent),
     )
 
 

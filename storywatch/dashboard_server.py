@@ -22,7 +22,12 @@ def dashboard_command(workdir: Path, port: int, address: str = "127.0.0.1") -> l
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true", "--server.port", str(port), "--server.address", address,
-        "--browser.gatherUsageStats", "false", "--", "--workdir", str(Path(workdir).resolve()),
+        "--browser.gatherUsageStats", "false",
+        # The tables' own "Download as CSV" and copy would hand story text such as
+        # "=HYPERLINK(...)" to a spreadsheet unchanged; each table's "Download CSV" button
+        # writes it formula-free instead (warehouse.spreadsheet_safety).
+        "--client.disableDataExport", "true",
+        "--", "--workdir", str(Path(workdir).resolve()),
     ]
 
 

@@ -1,7 +1,8 @@
 """The one flow, step by step: crawl sources -> landing files -> load -> tag.
 
 Each step is a function the CLI wraps and the demo chains. Writers hold the warehouse only for
-short transactions (tagging saves in batches), so the dashboard can read in between.
+short transactions and let go of the file between them (loading every turn of a SharedWriter,
+tagging after each batch it saves), so the dashboard can read in between.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tqdm import tqdm
 from storywatch.config import Settings
 from warehouse import connect
 from warehouse.crawl_log import CrawlRun, record_crawl_runs
+from warehouse.db import SharedWriter
 from warehouse.embedding_store import StoryVectors, cached_vectors, prune_vectors, save_vectors
 from warehouse.known_stories import known_story_keys, loaded_landing_files
 from warehouse.loader import LANDING_DIR, LoadReport, load_landing
@@ -119,15 +121,13 @@ def _known_keys(settings: Settings, formats: set[str]) -> set[str]:
 
 
 def load(settings: Settings) -> LoadReport:
-    """Load every new landing file into the warehouse."""
-    con = connect(settings.workdir)
-    try:
-        report = load_landing(con, settings.workdir)
+    """Load every new landing file into the warehouse, in short transactions (see loader)."""
+    with SharedWriter(settings.workdir) as writer:
+        report = load_landing(writer, settings.workdir)
         if report.inserted or report.updated:
-            refresh_rollups(con)
-        return report
-    finally:
-        con.close()
+            with writer.connection() as con:
+                refresh_rollups(con)
+    return report
 
 
 def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport:

@@ -60,7 +60,7 @@ def test_crawl_url_follows_the_feed_a_page_advertises(site: LoopbackSite, workdi
 def test_crawl_url_says_why_nothing_was_found(site: LoopbackSite, workdir: Path) -> None:
     result = invoke("crawl", "--workdir", workdir, "--url", site.url("/about"),
                     "--brand", "Sofatown")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a page in no known format is a failed source
     assert f"Found no stories at {site.url('/about')}: no stories in a known format" \
         in result.output
     gone = invoke("crawl", "--workdir", workdir, "--url", site.url("/gone"), "--brand", "X")
@@ -83,6 +83,8 @@ def test_crawl_options_come_from_the_config_then_the_environment(tmp_path: Path)
     assert settings.crawl.redact is False and settings.crawl.incremental is True
     assert settings.crawl.scrapy_settings() == {"STORYWATCH_BACKOFF_RETRIES": 1,
                                                 "STORYWATCH_MAX_BACKOFF": 60.0,
+                                                "STORYWATCH_MAX_PAGES_PER_SOURCE": 200,
+                                                "CLOSESPIDER_TIMEOUT": 1800.0,
                                                 "USER_AGENT": "acme-bot/1"}
     assert load_settings(tmp_path, config, environ={"STORYWATCH_REDACT": "1"}).crawl.redact
     assert not load_settings(tmp_path, None, environ={"STORYWATCH_REDACT": "0"}).crawl.redact
@@ -93,4 +95,10 @@ def test_crawl_options_come_from_the_config_then_the_environment(tmp_path: Path)
     assert source.format == "auto"  # detected from the page when not given
     config.write_text("[crawl]\nredcat = true\n")
     with pytest.raises(ConfigError, match="unknown option 'redcat'"):
+        load_settings(tmp_path, config, environ={})
+    config.write_text("[crawl]\nmax_pages_per_source = 50\nmax_minutes_per_source = 2.5\n")
+    caps = load_settings(tmp_path, config, environ={}).crawl.scrapy_settings()
+    assert caps["STORYWATCH_MAX_PAGES_PER_SOURCE"] == 50 and caps["CLOSESPIDER_TIMEOUT"] == 150
+    config.write_text("[crawl]\nmax_minutes_per_source = -1\n")
+    with pytest.raises(ConfigError, match="must be 0 \\(no cap\\) or more"):
         load_settings(tmp_path, config, environ={})

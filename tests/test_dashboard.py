@@ -5,8 +5,6 @@ numbers as expected), the hostile story texts shown only as plain text, and its 
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from hashlib import sha1
 from pathlib import Path
@@ -15,7 +13,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import dashboard.data
 from tests.fixture_warehouse import (
     CRAWL_ERRORS,
     HOSTILE_REPLY,
@@ -23,7 +20,7 @@ from tests.fixture_warehouse import (
     build_fixture_warehouse,
     fixture_stories,
 )
-from warehouse import connect, connect_read_only, database_path, queries, report_queries
+from warehouse import connect, connect_read_only, queries, report_queries
 from warehouse.loader import upsert_stories
 from warehouse.reply_tags import save_reply_tags
 from warehouse.report_charts import bars_png, heatmap_png, trend_png
@@ -194,25 +191,6 @@ def test_sources_show_the_broken_spider(monkeypatch, fixture_workdir):
     assert f"{CRAWL_ERRORS} errors in the last crawl" in app.warning[0].value
     health = app.dataframe[0].value
     assert health["stories_stored"].sum() == 62 and health.iloc[0]["brand"] == "HomeHaven"
-
-
-def test_busy_warehouse_shows_the_last_data(monkeypatch, fixture_workdir):
-    app = open_app(monkeypatch, fixture_workdir)
-    monkeypatch.setattr(dashboard.data, "LOCK_WAIT_SECONDS", 0.1)
-    writer = subprocess.Popen(
-        [sys.executable, "-c", ("import duckdb, time; "
-                                f"con = duckdb.connect({str(database_path(fixture_workdir))!r}); "
-                                "print('locked', flush=True); time.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert writer.stdout.readline().strip() == "locked"
-        dashboard.data.query.clear()
-        app.run()
-        assert not app.exception and len(app.metric) == 3
-        assert any("busy" in caption.value for caption in app.caption)
-    finally:
-        writer.kill()
-        writer.wait()
 
 
 @pytest.mark.parametrize("page", [None, *PAGES])

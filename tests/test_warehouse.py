@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from warehouse import WarehouseError, connect, connect_read_only
+from warehouse.db import SharedWriter
 from warehouse.loader import load_landing, upsert_stories
 from warehouse.sql import WriteRefused, run_query
 from warehouse.tags import pending_stories, save_tags
@@ -54,24 +55,33 @@ def test_migrations_create_schema_once(workdir):
     con.close()
 
 
+def load(workdir: Path):
+    with SharedWriter(workdir) as writer:
+        return load_landing(writer, workdir)
+
+
 def test_load_is_idempotent_and_counts_bad_lines(workdir):
     write_landing(workdir, "20260920-trustpilot-a.jsonl",
                   [story("1", "Refund refused without a receipt."), story("2", "Great staff!")],
                   extra_lines=["{not json", json.dumps({"source": "x"})])
     (workdir / "landing" / "20260921-trustpilot-b.jsonl.part").write_text("{half", "utf-8")
-    con = connect(workdir)
-    first = load_landing(con, workdir)
+    first = load(workdir)
     assert (first.files, first.inserted, first.skipped) == (1, 2, 2)
     assert set(first.skip_reasons) == {"line is not valid JSON",
                                        "invalid record: missing story_key, brand, body"}
+    con = connect(workdir)
     before = con.execute("SELECT * FROM stories ORDER BY story_key").fetchall()
-    second = load_landing(con, workdir)
+    con.close()
+    second = load(workdir)
     assert (second.files, second.inserted, second.updated) == (0, 0, 0)
+    con = connect(workdir)
     assert con.execute("SELECT * FROM stories ORDER BY story_key").fetchall() == before
+    con.close()
     # the same stories arriving again in a new crawl's file change nothing either
     write_landing(workdir, "20260922-trustpilot-c.jsonl", [story("1", "Refund refused without a receipt.")])
-    third = load_landing(con, workdir)
+    third = load(workdir)
     assert (third.inserted, third.updated, third.unchanged) == (0, 0, 1)
+    con = connect(workdir)
     assert con.execute("SELECT count(*) FROM stories").fetchone()[0] == 2
     stored = con.execute("SELECT published_at, brand FROM stories WHERE external_id='1'").fetchone()
     assert stored[0].isoformat() == "2026-09-14T06:30:00"  # stored as UTC

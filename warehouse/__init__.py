@@ -3,6 +3,14 @@
 Only this package writes SQL. Writers (load, tag) open the file read-write in short transactions;
 the dashboard, exports and `storywatch sql` open it read-only.
 """
-from warehouse.db import WarehouseError, connect, connect_read_only, database_path
+from warehouse.db import (
+    WarehouseBusy,
+    WarehouseCorrupt,
+    WarehouseError,
+    connect,
+    connect_read_only,
+    database_path,
+)
 
-__all__ = ["WarehouseError", "connect", "connect_read_only", "database_path"]
+__all__ = ["WarehouseBusy", "WarehouseCorrupt", "WarehouseError", "connect", "connect_read_only",
+           "database_path"]

@@ -1,37 +1,91 @@
 """Opening the DuckDB file: read-write with migrations applied, or read-only with a retry on the lock.
 
-DuckDB lets one process write at a time. Readers (dashboard, sql, exports) retry briefly while a
-writer holds the file, so a crawl or a tagging run never shows marketing an error.
+DuckDB lets one process write at a time, and a reader in another process can open the file only
+while no writer has it open. Readers (dashboard, sql, exports) retry briefly while a writer holds
+the file; writers hold it in short turns (`SharedWriter`), so a reader never waits for a whole
+load or tagging run. When the wait runs out, the error names the process holding the file.
 """
 from __future__ import annotations
 
+import functools
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Self
 
 import duckdb
 
 DATABASE_NAME = "storywatch.duckdb"
+# A waiting opener retries this often. A SharedWriter leaves the file free for longer than that
+# between its turns, so a waiting reader always gets one try in the gap.
+RETRY_SECONDS = 0.1
+TURN_SECONDS = 1.0
+TURN_GAP_SECONDS = 0.2
 
 
 class WarehouseError(Exception):
     """A warehouse problem explained in one sentence that says how to fix it."""
 
 
+class WarehouseBusy(WarehouseError):
+    """Another process holds the DuckDB file's lock for longer than we were willing to wait."""
+
+
+class WarehouseCorrupt(WarehouseError):
+    """The warehouse file exists but DuckDB cannot read it as a database."""
+
+
+def _command_line(pid: str) -> str:
+    """A process's command as its user typed it; raises OSError when the process is gone."""
+    argv = [part.decode(errors="replace")
+            for part in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if part]
+    # A console script such as `storywatch sql` runs as `python .../bin/storywatch sql`.
+    if len(argv) > 1 and Path(argv[0]).name.startswith("python") and not argv[1].startswith("-"):
+        argv = argv[1:]
+    if argv:
+        argv[0] = Path(argv[0]).name
+    return " ".join(argv)[:120]
+
+
+def _lock_holder(error: Exception) -> str:
+    """Name the process that holds the lock, from DuckDB's message ("... (PID 1234) ...")."""
+    found = re.search(r"PID (\d+)", str(error))
+    if not found:
+        return "another process"
+    pid = found.group(1)
+    try:
+        command = _command_line(pid)
+    except OSError:
+        return f"process {pid}"
+    return f"process {pid} ({command})" if command else f"process {pid}"
+
+
 def database_path(workdir: Path) -> Path:
     return Path(workdir) / DATABASE_NAME
 
 
-def _migrations() -> list[tuple[int, str, str]]:
+@functools.cache
+def _migrations() -> tuple[tuple[int, str, str], ...]:
     folder = resources.files("warehouse") / "migrations"
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
             number = int(entry.name.split("_", 1)[0])
             found.append((number, entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return tuple(sorted(found))
+
+
+def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every migration is applied, in one cheap query: writers open the file often
+    (tagging once per batch), and most opens have nothing to migrate."""
+    try:
+        (done,) = con.execute("SELECT list(number) FROM schema_migrations").fetchone()
+    except duckdb.CatalogException:
+        return False
+    return {number for number, _, _ in _migrations()} <= set(done or ())
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -61,19 +115,28 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_seconds
-    delay = 0.05
+    delay = RETRY_SECONDS / 2
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
-            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
-                who = "another storywatch command (crawl, load or tag)"
-                raise WarehouseError(
-                    f"The warehouse {path} is busy: {who} is writing to it. "
+            if "lock" not in str(error).lower():
+                raise WarehouseCorrupt(
+                    f"{path} cannot be opened as a DuckDB warehouse ({error}). Move it aside "
+                    "and rebuild it from the landing files with `storywatch load`."
+                ) from error
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"The warehouse {path} is in use by {_lock_holder(error)}. "
                     "Try again when it has finished."
                 ) from error
             time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+            delay = min(delay * 2, RETRY_SECONDS)
+        except duckdb.Error as error:
+            raise WarehouseCorrupt(
+                f"{path} is not a readable DuckDB warehouse ({error}). Move it aside and "
+                "rebuild it from the landing files with `storywatch load`."
+            ) from error
 
 
 def connect(workdir: Path, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
@@ -81,7 +144,12 @@ def connect(workdir: Path, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnect
     path = database_path(workdir)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only=False, wait_seconds=wait_seconds)
-    migrate(con)
+    try:
+        if not _schema_is_current(con):
+            migrate(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -94,6 +162,62 @@ def connect_read_only(workdir: Path, wait_seconds: float = 10.0) -> duckdb.DuckD
             "(or `storywatch demo`) first."
         )
     return _open(path, read_only=True, wait_seconds=wait_seconds)
+
+
+class SharedWriter:
+    """A long write (a whole `load`) done as short transactions, sharing the file with readers.
+
+    A reader can open the file only while no writer has it open, so a writer that kept one
+    connection for a whole run would lock the dashboard out for all of it. Here each
+    `transaction()` commits at its end; once the connection has been open for `turn_seconds` it
+    is closed, and the next transaction reopens the file no sooner than `gap_seconds` later,
+    which lets a waiting reader in. A kill between transactions loses nothing committed.
+    """
+
+    def __init__(self, workdir: Path, turn_seconds: float = TURN_SECONDS,
+                 gap_seconds: float = TURN_GAP_SECONDS, wait_seconds: float = 30.0) -> None:
+        self.workdir = Path(workdir)
+        self.turn_seconds = turn_seconds
+        self.gap_seconds = gap_seconds
+        self.wait_seconds = wait_seconds
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._opened_at = 0.0
+        self._closed_at: float | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The writer's connection, reopened when its last turn ended; the turn may end after."""
+        if self._con is None:
+            if self._closed_at is not None:
+                time.sleep(max(0.0, self._closed_at + self.gap_seconds - time.monotonic()))
+            self._con = connect(self.workdir, self.wait_seconds)
+            self._opened_at = time.monotonic()
+        try:
+            yield self._con
+        except BaseException:
+            self.close()
+            raise
+        if time.monotonic() - self._opened_at >= self.turn_seconds:
+            self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One committed transaction (all or nothing) on the writer's connection."""
+        with self.connection() as con, transaction(con):
+            yield con
+
+    def close(self) -> None:
+        """Let go of the file now."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+            self._closed_at = time.monotonic()
 
 
 @contextmanager

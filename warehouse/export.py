@@ -2,7 +2,8 @@
 
 Every number comes from the named queries (via `warehouse.report_data`), so the report, the
 dashboard and the docs agree. Story text is untrusted: in HTML it is escaped and links are kept
-only when they are http(s); in XLSX it is stored as text, never as a formula. File names carry
+only when they are http(s); in XLSX and CSV a cell that would start a formula gets a leading `'`
+(`warehouse.spreadsheet_safety`), so a spreadsheet shows it as text. File names carry
 the brand and the period (`story-trends_northwind_week_2025-03-24.pdf`), so reports from
 different periods sit side by side. `export_since_last` writes every complete period since the
 last one it wrote, for a weekly cron job.
@@ -30,6 +31,7 @@ from warehouse.report_data import (
 )
 from warehouse.report_html import render_html
 from warehouse.report_queries import PeriodKind
+from warehouse.spreadsheet_safety import defuse_formula, spreadsheet_csv
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 MARKER = ".storywatch-last-export.json"
@@ -53,7 +55,8 @@ def _cell(value: object) -> object:
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters break the file
+        # Control characters break the file; dropping one may uncover a leading "=".
+        return defuse_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return value.item() if hasattr(value, "item") else value
@@ -72,10 +75,6 @@ def _xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
         sheet.append(list(frame.columns))
         for row in frame.itertuples(index=False):
             sheet.append([_cell(value) for value in row])
-        for column in sheet.iter_cols(min_row=2):
-            for cell in column:
-                if cell.data_type == "f":  # story text such as "=HYPERLINK(...)" stays text
-                    cell.data_type = "s"
     book.save(path)
 
 
@@ -120,7 +119,7 @@ def write_report(data: ReportData, out_dir: Path, formats: list[str]) -> list[Pa
             for table, frame in (("brands", data.brands), ("weekly", data.weekly),
                                  ("movers", data.movers)):
                 path = out_dir / f"{stem}_{table}.csv"
-                frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+                path.write_text(spreadsheet_csv(frame, date_format="%Y-%m-%d"), encoding="utf-8")
                 written.append(path)
             continue
         path = out_dir / f"{stem}.{name}"

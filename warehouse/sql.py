@@ -1,14 +1,16 @@
 """Analysts' read-only SQL: queries, the documented views, and Parquet copies of them.
 
-The file is opened read-only, and anything but a query (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN,
-PRAGMA) is refused before it reaches DuckDB, with a message that says why. Results can be written
-as a text table, CSV, JSON or Parquet. `statements()` splits an interactive session's lines into
-`;`-terminated statements, so the prompt is only a loop over `run_query`.
+Each query runs on its own short-lived connection that two layers keep from writing: DuckDB's
+parser must type every statement as a read (`sql_guard`), and the connection itself is read-only
+and cannot write files, fetch URLs or load extensions (`sql_sandbox`). Results can be written as
+a text table, CSV, JSON or Parquet. `statements()` splits an interactive session's lines into
+`;`-terminated statements, so the prompt is only a loop over `run_query`. `export_parquet` is
+storywatch's own COPY to a folder the user chose, on an ordinary read-only connection.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -18,47 +20,41 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from warehouse.db import WarehouseError, connect_read_only
+from warehouse.sql_guard import WriteRefused, check_read_only
+from warehouse.sql_sandbox import connect_for_analysts, query_error
 
-READ_ONLY_TYPES = {"SELECT", "EXPLAIN", "PRAGMA"}
+__all__ = ["OUTPUT_FORMATS", "OutputFormat", "WriteRefused", "analyst_views", "export_parquet",
+           "format_result", "query_frame", "run_query", "statements", "view_columns",
+           "write_result"]
+
 OutputFormat = Literal["table", "csv", "json", "parquet"]
 OUTPUT_FORMATS = ("table", "csv", "json", "parquet")
 QUIT = (".quit", ".exit", "\\q")
 
 
-class WriteRefused(WarehouseError):
-    """A statement that would change the warehouse or write files."""
-
-
-def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> None:
-    """Raise WriteRefused unless every statement in `query` only reads."""
-    try:
-        found = con.extract_statements(query)
-    except duckdb.Error as error:
-        raise WarehouseError(f"The query is not valid SQL: {error}") from error
-    if not found:
-        raise WarehouseError("The query is empty: pass a SELECT statement.")
-    for statement in found:
-        kind = statement.type.name
-        if kind not in READ_ONLY_TYPES:
-            raise WriteRefused(
-                f"Refused: `storywatch sql` is read-only and this is a {kind} statement. "
-                "Use SELECT (or WITH, SHOW, DESCRIBE) to read the views; the warehouse is "
-                "changed only by crawl, load and tag."
-            )
-
-
 def query_frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
-    """Run a read-only query on an open connection; refuse writes and DDL."""
-    check_read_only(con, query)
+    """Run a read-only query on an open connection and return the last statement's result.
+
+    The statements run are the very ones DuckDB's parser typed and `check_read_only` judged.
+    """
+    found = check_read_only(con, query)
     try:
-        return con.execute(query).df()
+        for statement in found[:-1]:
+            con.execute(statement)
+        return con.execute(found[-1]).df()
     except duckdb.Error as error:
-        raise WarehouseError(f"The query failed: {error}") from error
+        raise query_error(error) from error
 
 
-def run_query(workdir: Path, query: str) -> pd.DataFrame:
-    """Run a read-only query against the workdir's warehouse and return its result."""
-    con = connect_read_only(workdir)
+def run_query(workdir: Path, query: str, readable_paths: Sequence[Path] = (),
+              guarded: Sequence[Path] = ()) -> pd.DataFrame:
+    """Run a read-only query against the workdir's warehouse and return its result.
+
+    The connection lives for this query only, so a writer is never kept waiting by an idle
+    analyst. `readable_paths`: folders besides WORKDIR/files that the query may read files from;
+    `guarded`: files it must never reach (the storywatch.toml in use).
+    """
+    con = connect_for_analysts(workdir, readable_paths, guarded)
     try:
         return query_frame(con, query)
     finally:

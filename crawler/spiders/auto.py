@@ -1,6 +1,8 @@
 """Spider for any one URL: the format is detected from the first page itself.
 
-`detect_format()` looks at the page's text, in this order: an RSS/Atom feed; JSON shaped like the
+`detect_format()` looks at the page's text, in this order: an RSS/Atom feed (its root element,
+found after the XML prolog however long it is: declaration, processing instructions, comments,
+doctype, whitespace); JSON shaped like the
 App Store reviews feed, the CFPB complaint search API or a Reddit listing; a Trustpilot-like
 `__NEXT_DATA__` with `props.pageProps.reviews`; schema.org Reviews in JSON-LD, microdata or RDFa.
 The detected format's spider then parses this page and the following ones, so the stories carry
@@ -39,6 +41,17 @@ SPIDERS: dict[str, type[StorySpider]] = {
     "trustpilot": TrustpilotSpider, "schema_org": SchemaOrgSpider,
 }
 _FEED_ROOT = re.compile(r"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+_PROLOG_PART = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)",
+                          re.DOTALL | re.IGNORECASE)
+
+
+def after_prolog(text: str) -> str:
+    """`text` from its first element on: a byte order mark, the XML declaration, processing
+    instructions, comments, a doctype and whitespace before it are skipped, however long."""
+    position = 1 if text.startswith("\ufeff") else 0
+    while (part := _PROLOG_PART.match(text, position)) is not None:
+        position = part.end()
+    return text[position:].lstrip()
 
 
 def _json_format(data: Any) -> tuple[str | None, str]:
@@ -68,7 +81,9 @@ def detect_format(text: str) -> tuple[str | None, str]:
             return _json_format(json.loads(text))
         except json.JSONDecodeError:
             return None, "the page looks like JSON but does not parse"
-    if _FEED_ROOT.search(head) and not re.search(r"<html[\s>]", head, re.IGNORECASE):
+    root = after_prolog(text)[:2048]
+    if _FEED_ROOT.match(root) or (
+            _FEED_ROOT.search(root) and not re.search(r"<html[\s>]", root, re.IGNORECASE)):
         return "feed", "RSS/Atom feed"
     props = next_data(text)
     if props is not None and isinstance(props.get("reviews"), list):

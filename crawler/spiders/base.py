@@ -8,8 +8,10 @@ returns. Those functions find each story's body and fields in their format and h
 (`missing_body`, `bad_date`) alike for every format. Paging stops at a page already requested (a
 pagination loop), at a page whose stories were all seen earlier in this run (a loop under changing
 URLs), and, on a re-crawl, at a page whose stories are all known already
-(`STORYWATCH_KNOWN_KEYS_FILE`); `query_int()` and `with_query()` read and set the query parameter
-that pages a source. Problems with a page (malformed markup, an empty page, a failed download) are
+(`STORYWATCH_KNOWN_KEYS_FILE`), and at the page cap: the spider's `max_pages` argument, else
+`STORYWATCH_MAX_PAGES_PER_SOURCE` (0: none), so a site serving fresh pages forever cannot keep a
+crawl going (a reached cap is kept in the stats as `storywatch/cap_reached`); `query_int()` and
+`with_query()` read and set the query parameter that pages a source. Problems with a page (malformed markup, an empty page, a failed download) are
 counted in `crawler.stats` under `storywatch/errors/<reason>`, logged, and the crawl goes on.
 """
 from __future__ import annotations
@@ -32,6 +34,7 @@ from crawler.items import InvalidDate, make_story, optional_int
 
 ERROR_STAT = "storywatch/errors/"
 INCREMENTAL_STAT = "storywatch/incremental_stop"
+CAP_STAT = "storywatch/cap_reached"
 _TOO_LARGE = {"DownloadCancelledError", "CancelledError"}
 
 
@@ -138,6 +141,7 @@ class StorySpider(scrapy.Spider):
         self.brand = brand
         self.is_competitor = as_bool(is_competitor)
         self.max_pages = int(max_pages) if max_pages not in (None, "", 0, "0") else None
+        self.page_cap = f"max_pages = {self.max_pages}"
         self.pages_requested = 0
         self.requested_urls: set[str] = set()
         self.seen_keys: set[str] = set()
@@ -149,6 +153,10 @@ class StorySpider(scrapy.Spider):
         known = crawler.settings.get("STORYWATCH_KNOWN_KEYS_FILE")
         if known:
             spider.known_keys = frozenset(json.loads(Path(known).read_text(encoding="utf-8")))
+        cap = crawler.settings.getint("STORYWATCH_MAX_PAGES_PER_SOURCE", 0)
+        if spider.max_pages is None and cap > 0:
+            spider.max_pages = cap
+            spider.page_cap = f"max_pages_per_source = {cap}"
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -157,9 +165,11 @@ class StorySpider(scrapy.Spider):
             yield request
 
     def page_request(self, url: str, **kwargs: Any) -> Request | None:
-        """A request for one more page; None once `max_pages` pages were requested or when the
-        page was requested before (a pagination loop, counted)."""
+        """A request for one more page; None once `max_pages` pages were requested (the cap,
+        noted) or when the page was requested before (a pagination loop, counted)."""
         if self.max_pages is not None and self.pages_requested >= self.max_pages:
+            self.crawler.stats.set_value(CAP_STAT, self.page_cap)
+            self.logger.warning("%s: stopped at the page cap (%s)", self.url, self.page_cap)
             return None
         if url in self.requested_urls:
             self.count_errors(Counter({"pagination_loop": 1}))

@@ -13,8 +13,8 @@ from dashboard.data import (
     chart_download,
     current_workdir,
     fetch,
+    fetch_report_files,
     has_tagged_stories,
-    report_files,
     show_table,
 )
 from dashboard.filters import sidebar_filters
@@ -81,10 +81,11 @@ if workdir is not None and has_tagged_stories(workdir):
                 show_story(story, key=f"overview_story_{number}")
         st.subheader("Exec report")
         kind = st.radio("Period", ["week", "month"], horizontal=True, key="overview_report_period")
-        files = report_files(str(workdir), kind, filters["end"])
-        left, right = st.columns(2)
-        for column, name in ((left, "html"), (right, "pdf")):
-            file_name, content = files[name]
-            column.download_button(f"Download report ({name.upper()})", content,
-                                   file_name=file_name, key=f"overview_report_{name}",
-                                   mime="text/html" if name == "html" else "application/pdf")
+        files = fetch_report_files(workdir, kind, filters["end"])
+        if files is not None:
+            left, right = st.columns(2)
+            for column, name in ((left, "html"), (right, "pdf")):
+                file_name, content = files[name]
+                column.download_button(f"Download report ({name.upper()})", content,
+                                       file_name=file_name, key=f"overview_report_{name}",
+                                       mime="text/html" if name == "html" else "application/pdf")

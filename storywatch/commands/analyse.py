@@ -16,13 +16,20 @@ EXPORT_FORMATS = ("html", "pdf", "xlsx", "csv")
 SQL_FORMATS = ("table", "csv", "json", "parquet")
 
 
-def _sql_prompt(workdir: Path, output_format: str) -> None:
-    """Read `;`-terminated statements from stdin until .quit or end of input."""
+def _sql_prompt(workdir: Path, output_format: str, readable_paths: tuple[Path, ...],
+                guarded: tuple[Path, ...]) -> None:
+    """Read `;`-terminated statements from stdin until .quit or end of input.
+
+    Each statement opens the warehouse and closes it before the next line is read, so a prompt
+    left idle never keeps `storywatch load` or `tag` waiting for the write lock. A refusal or a
+    failed query is printed and the prompt goes on.
+    """
     import sys
 
     from warehouse import WarehouseError, connect_read_only
-    from warehouse.sql import format_result, query_frame, statements
+    from warehouse.sql import format_result, run_query, statements
 
+    connect_read_only(workdir).close()  # no warehouse yet: say so before the first prompt
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo("storywatch sql (read-only). End each query with ';', quit with .quit.")
@@ -36,30 +43,31 @@ def _sql_prompt(workdir: Path, output_format: str) -> None:
                 return
             yield line
 
-    con = connect_read_only(workdir)
-    try:
-        for statement in statements(lines()):
-            try:
-                click.echo(format_result(query_frame(con, statement), output_format), nl=False)
-            except WarehouseError as error:
-                click.echo(f"Error: {error}", err=True)
-    finally:
-        con.close()
+    for statement in statements(lines()):
+        try:
+            frame = run_query(workdir, statement, readable_paths, guarded)
+            click.echo(format_result(frame, output_format), nl=False)
+        except WarehouseError as error:
+            click.echo(f"Error: {error}", err=True)
 
 
 @click.command()
 @click.argument("query", required=False)
 @workdir_option
+@config_option
 @click.option("--format", "output_format", type=click.Choice(SQL_FORMATS),
               default="table", show_default=True, help="parquet needs --out.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the result to this file instead of printing it.")
 @translate_errors
-def sql(query: str | None, workdir: Path, output_format: str, out: Path | None) -> None:
+def sql(query: str | None, workdir: Path, config: Path | None, output_format: str,
+        out: Path | None) -> None:
     """Run a read-only SQL QUERY against the warehouse, or open a prompt when none is given.
 
-    Write and DDL statements are refused. Views: story_facts, story_causes,
-    weekly_brand_scores, weekly_cause_scores, competitor_gap (see docs/sql.md).
+    Only reads run: SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE and EXPLAIN [ANALYZE] of a
+    SELECT. Anything that writes the warehouse, a file or a setting is refused, and files
+    are read only from WORKDIR/files/ and [sql] readable_paths. Views: story_facts,
+    story_causes, weekly_brand_scores, weekly_cause_scores, competitor_gap (docs/sql.md).
     Without QUERY, statements are read from standard input, each ending with ';'
     (.quit or end of input stops).
 
@@ -68,15 +76,18 @@ def sql(query: str | None, workdir: Path, output_format: str, out: Path | None) 
     \b
         storywatch sql "SELECT brand, count(*) FROM story_facts GROUP BY brand"
         storywatch sql "SELECT * FROM competitor_gap" --format parquet --out gap.parquet
+        storywatch sql "SELECT * FROM read_csv('storywatch-data/files/targets.csv')"
     """
     from warehouse.sql import format_result, run_query, write_result
 
+    settings = load_settings(workdir, config)
+    guarded = (settings.config_file,) if settings.config_file else ()
     if query is None:
         if out is not None or output_format == "parquet":
             raise click.UsageError("--out and --format parquet need a QUERY.")
-        _sql_prompt(workdir, output_format)
+        _sql_prompt(workdir, output_format, settings.sql_readable_paths, guarded)
         return
-    frame = run_query(workdir, query)
+    frame = run_query(workdir, query, settings.sql_readable_paths, guarded)
     if out is not None:
         click.echo(f"Wrote {len(frame)} rows to {write_result(frame, output_format, out)}")
     else:
@@ -173,7 +184,8 @@ def classify(input_path: Path, text_column: str, id_column: str | None, output: 
     """Tag any CSV or JSONL of texts (survey comments, mystery-shopper notes).
 
     Each output line has the row number and the row's own id (row, id), sentiment,
-    sentiment_score and causes [{cause, owner, score, evidence}].
+    sentiment_score and causes [{cause, owner, score, evidence}]. The output must not be
+    the input, and its folder must exist; it is replaced only once complete.
 
     Example:
 
@@ -182,8 +194,9 @@ def classify(input_path: Path, text_column: str, id_column: str | None, output: 
         storywatch classify notes.jsonl --text-column note --id-column visit --output tagged.jsonl
     """
     from nlp import load_tagger
-    from nlp.classify import classify_file
+    from nlp.classify import check_paths, classify_file
 
+    check_paths(input_path, output)  # before the model loads: a wrong path fails at once
     settings = load_settings(Path("."), config)
     tagger = load_tagger(settings.taxonomy, settings.tagging.model)
     rows = classify_file(input_path, text_column, output, tagger, progress=progress,

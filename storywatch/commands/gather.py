@@ -1,10 +1,16 @@
-"""Gathering stories: crawl sources, load landing files, tag stories, or all three with `run`."""
+"""Gathering stories: crawl sources, load landing files, tag stories, or all three with `run`.
+
+`crawl` and `run` exit with status 1 when every source they crawled failed (see
+`crawler.run.SourceResult.failed`), naming each source and its errors, so a cron `&&` chain
+stops; when only some failed they say which and exit 0.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
+from crawler.landing import salvage_interrupted
 from storywatch import pipeline
 from storywatch.commands.options import (
     config_option,
@@ -12,6 +18,22 @@ from storywatch.commands.options import (
     workdir_option,
 )
 from storywatch.config import load_settings
+from storywatch.run_lock import one_at_a_time
+
+
+def _reasons(result) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(result.error_reasons.items()))
+
+
+def _failure(result) -> str:
+    fmt = result.detected_format or result.source.format
+    return f"{result.source.brand} {fmt} {result.source.url} ({_reasons(result)})"
+
+
+def _cap_note(result) -> str:
+    if not result.cap_reached:
+        return ""
+    return f"; cap reached ({result.cap_reached}), later pages not crawled"
 
 
 def _echo_crawl(results: list) -> None:
@@ -20,10 +42,35 @@ def _echo_crawl(results: list) -> None:
         fmt = result.detected_format or source.format
         line = f"{source.brand:<12} {fmt:<11} {result.stories:>5} stories"
         if result.errors:
-            reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.error_reasons.items()))
-            line += f", {result.errors} errors ({reasons})"
+            line += f", {result.errors} errors ({_reasons(result)})"
+        line += _cap_note(result) + ("  FAILED" if result.failed else "")
         click.echo(line)
-    click.echo(f"Crawled {sum(r.stories for r in results)} stories from {len(results)} sources.")
+    summary = f"Crawled {sum(r.stories for r in results)} stories from {len(results)} sources."
+    failed = [r for r in results if r.failed]
+    if failed and len(failed) < len(results):
+        summary += f" {len(failed)} failed: " + "; ".join(map(_failure, failed)) + "."
+    click.echo(summary)
+
+
+def _fail_when_every_source_failed(results: list) -> None:
+    """Exit 1 (one line naming each source and its errors) when no source gave anything."""
+    if not results or not all(r.failed for r in results):
+        return
+    which = "the source" if len(results) == 1 else f"all {len(results)} sources"
+    raise click.ClickException(
+        f"{which} failed: " + "; ".join(map(_failure, results)) + ". Check the URL and format "
+        "(docs/crawling.md lists what each error means); `storywatch sources` keeps the history.")
+
+
+def _salvage(settings) -> None:
+    from warehouse.loader import LANDING_DIR
+
+    found = salvage_interrupted(Path(settings.workdir) / LANDING_DIR)
+    if found.crawls:
+        crawls = "crawl" if found.crawls == 1 else "crawls"
+        half = f", {found.half_lines} half-written lines dropped" if found.half_lines else ""
+        click.echo(f"Salvaged {found.stories} stories from {found.crawls} interrupted "
+                   f"{crawls}{half}.")
 
 
 def _echo_load(report) -> None:
@@ -53,9 +100,9 @@ def _echo_url_crawl(results: list) -> None:
     url = result.source.url
     if result.stories:
         click.echo(f"Found {result.stories} stories at {url} "
-                   f"(format: {result.detected_format or result.source.format}).")
+                   f"(format: {result.detected_format or result.source.format}){_cap_note(result)}.")
         return
-    reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.error_reasons.items()))
+    reasons = _reasons(result)
     why = result.note or (f"the crawl reported {reasons}" if reasons else
                           "the pages held no stories that were not stored already")
     click.echo(f"Found no stories at {url}: {why}.")
@@ -69,12 +116,15 @@ def _echo_url_crawl(results: list) -> None:
 @click.option("--brand", default=None, help="Brand the --url stories are about.")
 @click.option("--competitor", is_flag=True, help="The --url brand is a competitor.")
 @translate_errors
+@one_at_a_time("crawl")
 def crawl(workdir: Path, config: Path | None, max_pages: int | None, url: str | None,
           brand: str | None, competitor: bool) -> None:
     """Crawl every source in storywatch.toml (or one --url) into landing files, then load them.
 
     With --url, the page's format (RSS/Atom feed, App Store, CFPB or Reddit JSON,
     __NEXT_DATA__, schema.org JSON-LD, microdata or RDFa) is detected from the page itself.
+    Stories that a killed crawl had landed are salvaged and loaded too. Exits 1 when every source
+    failed (no story and errors, e.g. http_404), naming them; 0 when at least one worked.
 
     Example:
 
@@ -87,21 +137,29 @@ def crawl(workdir: Path, config: Path | None, max_pages: int | None, url: str | 
     if url is None:
         if brand is not None or competitor:
             raise click.UsageError("--brand and --competitor go with --url URL.")
-        _echo_crawl(pipeline.crawl(settings, max_pages=max_pages))
+        results = pipeline.crawl(settings, max_pages=max_pages)
+        _echo_crawl(results)
     else:
         if not brand:
             raise click.UsageError("--url needs --brand NAME: the brand the stories are about.")
-        _echo_url_crawl(pipeline.crawl_url(settings, url, brand, is_competitor=competitor,
-                                           max_pages=max_pages))
+        results = pipeline.crawl_url(settings, url, brand, is_competitor=competitor,
+                                     max_pages=max_pages)
+        _echo_url_crawl(results)
+    _salvage(settings)
     _echo_load(pipeline.load(settings))
+    _fail_when_every_source_failed(results)
 
 
 @click.command()
 @workdir_option
 @config_option
 @translate_errors
+@one_at_a_time("load")
 def load(workdir: Path, config: Path | None) -> None:
     """Load new landing files into the warehouse (loading twice changes nothing).
+
+    Commits every 100 stories and lets readers in between; a killed load is finished by the
+    next. Like crawl, tag and run, it fails at once while another of them works on the workdir.
 
     Example:
 
@@ -116,8 +174,11 @@ def load(workdir: Path, config: Path | None) -> None:
 @config_option
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @translate_errors
+@one_at_a_time("tag")
 def tag(workdir: Path, config: Path | None, progress: bool) -> None:
     """Tag sentiment and policy causes of stories the current model has not tagged yet.
+
+    Fails at once while another crawl, load, tag or run works on the workdir.
 
     Example:
 
@@ -133,8 +194,13 @@ def tag(workdir: Path, config: Path | None, progress: bool) -> None:
 @click.option("--max-pages", type=int, default=None, help="Stop each source after N pages.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @translate_errors
+@one_at_a_time("run")
 def run(workdir: Path, config: Path | None, max_pages: int | None, progress: bool) -> None:
     """Crawl, load and tag in one go: the daily job.
+
+    Exits 1 when every source failed (after loading and tagging what there is), naming each
+    source and its errors, so `storywatch run && storywatch export ...` stops; when only some
+    failed, it says which and exits 0.
 
     Example:
 
@@ -142,9 +208,12 @@ def run(workdir: Path, config: Path | None, max_pages: int | None, progress: boo
         storywatch run --workdir storywatch-data
     """
     settings = load_settings(workdir, config)
-    _echo_crawl(pipeline.crawl(settings, max_pages=max_pages))
+    results = pipeline.crawl(settings, max_pages=max_pages)
+    _echo_crawl(results)
+    _salvage(settings)
     _echo_load(pipeline.load(settings))
     _echo_tag(pipeline.tag(settings, progress=progress))
+    _fail_when_every_source_failed(results)
 
 
 @click.command()
