@@ -8,41 +8,79 @@ import click
 from storywatch.commands.options import translate_errors
 from storywatch.config import load_settings
 
-SHARED_ALEXA = Path(__file__).resolve().parents[3] / "shared" / "data" / "amazon_alexa_reviews.csv"
+DEFAULT_CAP = 600  # nlp.real_eval.DEFAULT_CAP, without importing nlp at CLI start-up
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED_ALEXA = SHARED_DATA / "amazon_alexa_reviews.csv"
 
 
 @click.command(name="eval")
+@click.option("--suite", type=click.Choice(["own", "real", "all"]), default="own",
+              show_default=True,
+              help="own: the hand-written labelled stories and star agreement; real: the "
+                   "real-data suite with two baselines; all: both.")
 @click.option("--split", "splits", type=click.Choice(["test", "dev"]), multiple=True,
-              help="Labelled split(s) to score (default: test, then dev).")
+              help="Own suite: labelled split(s) to score (default: test, then dev).")
+@click.option("--sets", default=None,
+              help="Real suite: comma-separated sets to score (default: every set), e.g. "
+                   "tweets,laptops.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Real suite: score at most N test rows per set (default "
+                   f"{DEFAULT_CAP}).")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The shared data folder (default: ../shared/data next to the repository).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Real suite: also write every figure to this JSON file.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also compare story sentiment with the star ratings in this warehouse.")
+              help="Own suite: also compare story sentiment with this warehouse's star ratings.")
 @click.option("--alexa", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Amazon Alexa reviews CSV for star agreement (default: shared data folder).")
+              help="Own suite: Amazon Alexa reviews CSV for star agreement (default: the "
+                   "shared data folder's).")
 @click.option("--alexa-limit", type=int, default=None, help="Score only the first N reviews.")
 @click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Taxonomy YAML (default: the packaged one).")
 @translate_errors
-def eval_command(splits: tuple[str, ...], workdir: Path | None, alexa: Path | None,
-                 alexa_limit: int | None, taxonomy: Path | None) -> None:
-    """Score the tagger on the hand-labelled stories: per-class precision, recall, F1,
-    macro-F1 and confusion matrices for sentiment, causes and owners; then agreement of
-    story sentiment with star ratings (warehouse, Alexa reviews).
+def eval_command(suite: str, splits: tuple[str, ...], sets: str | None, limit: int | None,
+                 data: Path | None, json_path: Path | None, workdir: Path | None,
+                 alexa: Path | None, alexa_limit: int | None, taxonomy: Path | None) -> None:
+    """Score the tagger. The own suite (default): per-class precision, recall, F1, macro-F1
+    and confusion matrices for sentiment, causes and owners on the hand-labelled stories, then
+    agreement of story sentiment with star ratings (warehouse, Alexa reviews). The real suite:
+    the test rows of every real data set of the shared data folder, the hand-labelled real texts
+    and the own test stories, each figure next to a keyword baseline and MiniLM zero-shot, then
+    a summary table (docs/nlp.md, "The real-data suite").
 
-    The test split was never used for training or tuning; dev picked the settings.
+    The test splits were never used for training or tuning; dev picked the settings.
 
     Example:
 
     \b
         storywatch eval --split test --workdir storywatch-data --alexa-limit 500
+        storywatch eval --suite real --sets tweets,laptops --limit 100 --json real.json
     """
     import nlp
+    from nlp.real_eval import select_sets
+
+    if suite == "own" and (sets or limit or json_path):
+        raise click.UsageError("--sets, --limit and --json score the real-data suite: add "
+                               "--suite real (or all).")
+    chosen = select_sets([n.strip() for n in sets.split(",") if n.strip()] if sets else None)
+    # The backend and model cache of ./storywatch.toml and the environment, as `tag` uses them.
+    tagger = nlp.load_tagger(taxonomy, load_settings(Path(".")).tagging.model)
+    click.echo(f"Model {tagger.model_version}")
+    data_dir = data or SHARED_DATA
+    if suite in ("own", "all"):
+        _own_suite(tagger, splits, workdir, alexa, alexa_limit, data_dir)
+    if suite in ("real", "all"):
+        _real_suite(tagger, chosen, data_dir, limit or DEFAULT_CAP, json_path)
+
+
+def _own_suite(tagger, splits: tuple[str, ...], workdir: Path | None, alexa: Path | None,
+               alexa_limit: int | None, data_dir: Path) -> None:
     from nlp import evaluation
     from nlp.labelled import training_pool
 
-    # The backend and model cache of ./storywatch.toml and the environment, as `tag` uses them.
-    tagger = nlp.load_tagger(taxonomy, load_settings(Path(".")).tagging.model)
     pool = training_pool()
-    click.echo(f"Model {tagger.model_version}")
     for split in splits or ("test", "dev"):
         result = evaluation.evaluate_split(tagger, pool[split])
         click.echo(f"\n== {split} split: {result['stories']} stories ==")
@@ -60,7 +98,7 @@ def eval_command(splits: tuple[str, ...], workdir: Path | None, alexa: Path | No
             stars, sentiments = evaluation.warehouse_ratings(workdir)
             _echo_stars(f"warehouse {workdir}", evaluation.star_agreement(
                 None, [], stars, sentiments))
-    path = alexa or SHARED_ALEXA
+    path = alexa or data_dir / SHARED_ALEXA.name
     if path.is_file():
         # Training reads half of the shared Alexa file; a file of the user's own is read whole.
         held_out = alexa is None
@@ -70,8 +108,33 @@ def eval_command(splits: tuple[str, ...], workdir: Path | None, alexa: Path | No
     elif alexa is not None:
         raise click.ClickException(f"{alexa} does not exist; check the path.")
     else:
-        click.echo(f"\nNo Alexa reviews at {SHARED_ALEXA} (the shared data folder); skipping "
+        click.echo(f"\nNo Alexa reviews at {path} (the shared data folder); skipping "
                    "that star agreement. Pass --alexa FILE to score a file of rated reviews.")
+
+
+def _real_suite(tagger, sets: list, data_dir: Path, cap: int, json_path: Path | None) -> None:
+    import time
+
+    from nlp.baselines import KeywordBaseline, ZeroShotBaseline
+    from nlp.real_eval import run_suite, tagger_system
+    from nlp.real_report import render_summary, write_json
+
+    def systems() -> dict:
+        return {"tagger": tagger_system(tagger),
+                "keyword": KeywordBaseline(tagger.taxonomy).predict,
+                "zero_shot": ZeroShotBaseline(tagger.taxonomy).predict}
+
+    start = time.perf_counter()
+    click.echo(f"\nReal-data suite on {data_dir}: at most {cap} test rows per set, the first in "
+               "a fixed hashed order (nlp.real_split).")
+    results, skipped = run_suite(systems, tagger.taxonomy, data_dir, sets, cap, click.echo)
+    click.echo("\n" + render_summary(results))
+    seconds = round(time.perf_counter() - start, 1)
+    click.echo(f"\n{len(results)} sets scored, {len(skipped)} skipped, in {seconds}s.")
+    if json_path is not None:
+        write_json(json_path, results, skipped, {"model": tagger.model_version, "cap": cap,
+                                                 "data": str(data_dir), "seconds": seconds})
+        click.echo(f"Figures written to {json_path}.")
 
 
 def _echo_stars(where: str, result: dict) -> None:
