@@ -13,9 +13,11 @@ tagged on its first MAX_SENTENCES sentences ("note" says so). How a file is read
 duplicate columns, stray quotes, control characters) is in nlp.classify_input.
 
 The input is never written to: an output that is the input (the same path, a symlink or a hard
-link to it) is refused, and so is one in a folder that does not exist. The output is written to a
-temporary file next to the target and renamed when complete, so a reader never sees half a file
-and a run that fails or is interrupted leaves an existing output as it was.
+link to it) is refused, and so are an existing DuckDB database (a warehouse) and an output in a
+folder that does not exist. A new or regular output is written to a temporary file next to the
+target and renamed when complete, keeping an existing file's permission bits, so a reader never
+sees half a file and a run that fails or is interrupted leaves an existing output as it was. A
+device or named pipe (/dev/stdout, a FIFO) is written directly and stays what it is.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import itertools
 import json
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,8 @@ __all__ = ["ClassifyError", "check_paths", "classify_file"]
 
 CHUNK_ROWS = 512
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+# A DuckDB file's header holds "DUCK" at byte 8 (after an 8-byte checksum).
+DUCKDB_MAGIC, DUCKDB_MAGIC_AT = b"DUCK", 8
 
 
 def _output_row(row: int, tags: Any, item: Row) -> dict[str, Any]:
@@ -71,8 +76,9 @@ def check_paths(input_path: Path, output_path: Path) -> str:
     """Check the files before any work; return the input's kind ("csv" or "jsonl").
 
     Raises ClassifyError for an unsupported extension, a missing input, an output in a folder
-    that does not exist, an output that is a folder, and an output that is the input itself (the
-    same path, a symlink or a hard link to it).
+    that does not exist, an output that is a folder, an output that is the input itself (the
+    same path, a symlink or a hard link to it), and an output that is a DuckDB database (a
+    storywatch warehouse, say).
     """
     input_path, output_path = Path(input_path), Path(output_path)
     kind = FORMATS.get(input_path.suffix.lower())
@@ -82,25 +88,53 @@ def check_paths(input_path: Path, output_path: Path) -> str:
         )
     if not input_path.is_file():
         raise ClassifyError(f"{input_path} does not exist; check the path.")
-    target = output_path.resolve()
-    if target.parent.exists() and not target.parent.is_dir():
-        raise ClassifyError(f"{target.parent} is a file, not a folder; fix the output path.")
-    if not target.parent.is_dir():
-        raise ClassifyError(f"the output folder {target.parent} does not exist; create it first "
-                            "or fix the output path.")
-    if target.is_dir():
+    found = _stat(output_path)
+    if found is None:
+        _check_folder(output_path.resolve().parent)
+    elif stat.S_ISDIR(found.st_mode):
         raise ClassifyError(f"the output {output_path} is a folder; name a file in it instead, "
                             f"e.g. {output_path / 'tags.jsonl'}.")
-    if target.exists() and _same_file(input_path, target):
+    elif _same_file(os.stat(input_path), found):
         raise ClassifyError(f"the output {output_path} is the input file {input_path} (or a link "
                             "to it) and would be overwritten; write to another file.")
+    elif stat.S_ISREG(found.st_mode) and _is_duckdb(output_path):
+        raise ClassifyError(f"the output {output_path} is a DuckDB database (a storywatch "
+                            "warehouse?) and would be destroyed; write to another file.")
     return kind
 
 
-def _same_file(one: Path, other: Path) -> bool:
+def _stat(path: Path) -> os.stat_result | None:
+    """The output's status, following symlinks; None when there is no file there yet."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise ClassifyError(f"cannot check the output {path}: {exc.strerror}; check its "
+                            "permissions or choose another output path.") from exc
+
+
+def _check_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise ClassifyError(f"{folder} is a file, not a folder; fix the output path.")
+    if not folder.is_dir():
+        raise ClassifyError(f"the output folder {folder} does not exist; create it first "
+                            "or fix the output path.")
+
+
+def _same_file(one: os.stat_result, other: os.stat_result) -> bool:
     """True for the same file, also through a symlink or a hard link (device and inode)."""
-    first, second = os.stat(one), os.stat(other)
-    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+    return (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino)
+
+
+def _is_duckdb(path: Path) -> bool:
+    """Whether the file starts like a DuckDB database (its header's magic bytes)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(DUCKDB_MAGIC) + DUCKDB_MAGIC_AT)
+    except OSError:
+        return False  # unreadable: the write that follows will say why, if it fails
+    return head[DUCKDB_MAGIC_AT:] == DUCKDB_MAGIC
 
 
 def classify_file(input_path: Path, text_column: str, output_path: Path, tagger: Tagger,
@@ -131,7 +165,7 @@ def classify_file(input_path: Path, text_column: str, output_path: Path, tagger:
 
         bar = tqdm(total=total, unit=" stories", desc="classifying")
     try:
-        return _write_atomically(output_path, _tagged_lines(rows, tagger, bar))
+        return _write(output_path, _tagged_lines(rows, tagger, bar))
     finally:
         if bar is not None:
             bar.close()
@@ -147,12 +181,34 @@ def _tagged_lines(rows: Iterator[Row], tagger: Tagger, bar: Any) -> Iterator[str
             bar.update(len(chunk))
 
 
-def _write_atomically(output_path: Path, lines: Iterator[str]) -> int:
+def _write(output_path: Path, lines: Iterator[str]) -> int:
+    """Write the lines to the output; return the count.
+
+    A missing or regular output is written atomically (`_replace`). An existing device or FIFO
+    (/dev/null, /dev/stdout, a named pipe) is written directly: renaming a file over it would
+    replace the device with a regular file, and a reader of a pipe sees lines as they come.
+    """
+    found = _stat(output_path)
+    if found is None or stat.S_ISREG(found.st_mode):
+        return _replace(output_path, lines, found)
+    count = 0
+    try:
+        with output_path.open("w", encoding="utf-8") as out:
+            for line in lines:
+                out.write(line)
+                count += 1
+    except OSError as exc:
+        raise ClassifyError(f"could not write {output_path}: {exc.strerror or exc}; check it "
+                            "or choose another output path.") from exc
+    return count
+
+
+def _replace(output_path: Path, lines: Iterator[str], found: os.stat_result | None) -> int:
     """Write lines to a temporary file beside the target, then rename it; return the count.
 
     The target is resolved first, so an output that is a symlink gets its file replaced, not
-    the link. On any failure, Ctrl-C included, the temporary file is removed and the target is
-    untouched.
+    the link; an existing file's permission bits are kept (a private 0600 output stays so). On
+    any failure, Ctrl-C included, the temporary file is removed and the target is untouched.
     """
     target = output_path.resolve()
     # A random name: two runs writing the same output never share a temporary file.
@@ -165,6 +221,8 @@ def _write_atomically(output_path: Path, lines: Iterator[str]) -> int:
     count = 0
     try:
         with out:
+            if found is not None:
+                os.fchmod(out.fileno(), stat.S_IMODE(found.st_mode))
             for line in lines:
                 out.write(line)
                 count += 1

@@ -7,8 +7,9 @@ breaks its own encoding is refused, naming the encoding. CSV is read as lenientl
 csv module reads it, except where leniency would mean guessing: a text or id column named twice in
 the header, and a quoted field that runs over line breaks without closing cleanly (a stray quote
 that swallowed the lines after it) are refused, naming the column or the line where that row
-starts. Control characters other than tab and line breaks (NUL included) are stripped from every
-text before tagging, so they never reach the evidence.
+starts. Each run of control characters other than tab and line breaks (NUL and DEL included) is
+replaced by one space in every text before tagging ("Great\\0staff" reads "Great staff"), so
+they never reach the evidence and never glue two words together.
 """
 from __future__ import annotations
 
@@ -21,16 +22,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from storywatch.errors import StorywatchError
+
 BAD_UTF8 = "invalid UTF-8; undecodable bytes were replaced"
 # The column copied to the output as "id" when the user names none and the file has it.
 DEFAULT_ID_COLUMN = "id"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# C0 and C1 control characters and DEL, but not tab, line feed or carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
 # UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one.
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32-LE"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32-BE"),
          (codecs.BOM_UTF16_LE, "utf-16", "UTF-16-LE"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16-BE"))
 
 
-class ClassifyError(ValueError):
+class ClassifyError(StorywatchError, ValueError):
     """The input file cannot be classified (format, column, encoding, or unreadable)."""
 
 
@@ -107,8 +111,19 @@ def _repair(text: str) -> tuple[str, bool]:
 
 
 def _clean(text: str) -> str:
-    """Text without control characters (NUL included); tab and line breaks stay."""
-    return _CONTROL.sub("", text)
+    """Text with each run of control characters (NUL included) turned into one space.
+
+    A space, not nothing: "Great\\0staff" is two words ("Great staff"). Where whitespace or the
+    text's edge already separates, the run is dropped instead, so no double space appears. Tab
+    and line breaks stay.
+    """
+    return _CONTROL.sub(_separator, text)
+
+
+def _separator(run: re.Match[str]) -> str:
+    before = run.string[run.start() - 1:run.start()]
+    after = run.string[run.end():run.end() + 1]
+    return "" if not before or not after or before.isspace() or after.isspace() else " "
 
 
 def _id_column(path: Path, fields: list[str], requested: str | None, what: str) -> str | None:

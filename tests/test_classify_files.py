@@ -221,3 +221,14 @@ def test_nul_and_control_characters_never_reach_the_output(tagger, tmp_path, suf
     assert not any(code in raw for code in ("\\u0000", "\\u0007", "\\u001b"))
     evidence = [c["evidence"] for c in read_jsonl(out)[0]["causes"]]
     assert any("Still no refund after a month." in e for e in evidence), evidence
+
+
+def test_a_control_character_between_words_becomes_a_space(tagger, tmp_path) -> None:
+    source = tmp_path / "comments.jsonl"
+    text = "The\x00staff were\x07\x7frude and unhelpful.\x1bNever again."
+    source.write_text(json.dumps({"id": "A1", "text": text}) + "\n", encoding="utf-8")
+    out = tmp_path / "tags.jsonl"
+    assert classify_file(source, "text", out, tagger) == 1
+    evidence = " ".join(c["evidence"] for c in read_jsonl(out)[0]["causes"])
+    assert "The staff were rude and unhelpful." in evidence, evidence
+    assert "Thestaff" not in evidence and "wererude" not in evidence

@@ -35,7 +35,7 @@ def test_contacts_are_redacted(text: str, expected: str) -> None:
     ("jane [at] example [dot] com", "[email]"),
     ("jane (at) mail (dot) co (dot) uk or jane {at} example {dot} org", "[email] or [email]"),
     ("contact: jane(at)example.com.", "contact: [email]."),
-    ("JANE AT EXAMPLE DOT COM", "[email]"),
+    ("E-MAIL: JANE AT EXAMPLE DOT COM", "E-MAIL: [email]"),
     ("Jane.Doe At Example Dot Net please", "[email] please"),
     ("mail me at jo dot smith at gmail dot com", "mail me at [email]"),
     ("mail jo at gmail.com", "mail [email]"),
@@ -77,6 +77,71 @@ def test_ordinary_text_stays(text: str) -> None:
     assert redact_text(text) == text
 
 
+# Reviewer cases (issue 12, F5): contact details that must go, whole.
+MUST_REDACT = [
+    ("write to jane at example.com", "write to [email]"),
+    ("jane @ example . com", "[email]"),
+    ("jane -at- example -dot- com", "[email]"),
+    ("contact jane at example dot shop", "contact [email]"),
+    ("jane\uff20example.com and jane\uff20example\uff0ecom", "[email] and [email]"),
+    ("jane@example.photography", "[email]"),
+    ("jane [at] example [dot] technology", "[email]"),
+    ("email me at jane at example dot com", "email me at [email]"),
+    ("jane at gmail dot com", "[email]"),
+    ("jane at yahoo dot co dot uk or jane at web dot de", "[email] or [email]"),
+    ("jo dot smith at example dot com", "[email]"),
+    ("jo underscore smith at example dot com", "[email]"),
+    ("jo_smith at example dot com, jane85 at example dot com", "[email], [email]"),
+    ("write to jo.doe@example.com or JANE AT EXAMPLE DOT COM", "write to [email] or [email]"),
+    ("call 0033 6 12 34 56 78", "call [phone]"),
+    ("0033 6 12 34 56 78 anytime", "[phone] anytime"),
+    ("call 1-800-555-0199", "call [phone]"),
+    ("contact Customer Support at 1-877-555-0199", "contact Customer Support at [phone]"),
+    ("call me after 6pm 06 12 34 56 78", "call me after 6pm [phone]"),
+    ("card ending 4242 4242 4242 4242", "card ending [card]"),
+    ("visa 4242424242424242, amex 3782 822463 10005", "visa [card], amex [card]"),
+]
+# Evidence that must stay as written: competitor and site mentions, parcels, order numbers.
+MUST_KEEP = [
+    "sold out at target dot com",
+    "cheaper over at amazon dot com",
+    "Returns at ikea dot com are easier",
+    "their app at northwind dot com crashes",
+    "I complained at bbb dot org",
+    "tracking 1Z 999 AA1 0123 4567 84",
+    "it was cheaper @ amazon.com",
+    "Send me an email. Returns at ikea dot com are easier",
+    "the deal at orange dot com",
+    "5550104477 was printed on the box",
+    "order 4242 4242 4242 4242 and gift code 4242 4242 4242 4241",
+    "order 4242424242424242",
+    "after two phone calls they charged us 1.300.000 vnd",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MUST_REDACT)
+def test_reviewer_contact_details_are_redacted(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize("text", MUST_KEEP)
+def test_reviewer_evidence_is_kept(text: str) -> None:
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize("text", ["jane at example.com", "jane at example dot shop"])
+def test_a_spoken_at_with_no_sign_of_a_mailbox_is_kept(text: str) -> None:
+    # Precision first: "jane at example.com" reads like "Returns at ikea.com"; only a cue
+    # ("email", "write to"...), a mailbox-like name or a webmail domain makes it an address.
+    assert redact_text(text) == text
+
+
+def test_redactions_are_counted_by_kind() -> None:
+    counts: Counter = Counter()
+    redact_text("mail jo at gmail.com, card 4242 4242 4242 4242, call 1-800-555-0199", counts)
+    assert counts == Counter({"email": 1, "card": 1, "phone": 1})
+
+
 def test_pipeline_redacts_text_fields_and_raw_keeps_author_and_counts() -> None:
     crawler = get_crawler(settings_dict={"STORYWATCH_REDACT": True})
     pipeline = RedactPipeline.from_crawler(crawler)
@@ -97,6 +162,7 @@ def test_pipeline_redacts_text_fields_and_raw_keeps_author_and_counts() -> None:
         RedactPipeline.from_crawler(get_crawler(settings_dict={"STORYWATCH_REDACT": False}))
 
 
+@pytest.mark.slow  # two crawls, each in its own process
 def test_a_crawl_stores_redacted_text_unless_redaction_is_off(tmp_path: Path) -> None:
     routes = {"/feed": Reply(body=(PAGES / "reddit_listing.json").read_bytes(),
                              headers={"Content-Type": "application/json"})}

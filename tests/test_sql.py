@@ -34,10 +34,38 @@ def test_statements_split_on_semicolons_and_stop_at_quit():
     assert list(statements(["SELECT 4"])) == ["SELECT 4"]
 
 
+def test_a_semicolon_in_a_string_name_or_comment_does_not_end_a_statement():
+    lines = ["SELECT 'a;\n", "\n", "b' AS \"x;\n", "y\", 1 -- one;\n", "+ 1;\n",
+             "SELECT 'caf\u00e9;'; -- done\n", "-- a comment only;\n", ";\n", "SELECT /* ;\n",
+             "*/ 2;\n", "-- the end\n", ".quit\n", "SELECT 3;\n"]
+    assert list(statements(lines)) == [
+        "SELECT 'a;\n\nb' AS \"x;\ny\", 1 -- one;\n+ 1;", "SELECT 'caf\u00e9;'; -- done",
+        "SELECT /* ;\n*/ 2;"]
+
+
+def test_a_script_with_a_semicolon_at_a_line_end_inside_a_string_runs_as_written(workdir):
+    script = "SELECT 'a;\nb' AS s, 1 AS n;\nSELECT 2 AS n;\n"
+    result = invoke("sql", "--workdir", workdir, "--format", "json", input=script)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.split("]\n")[0] + "]") == [{"s": "a;\nb", "n": 1}]
+    assert result.output.endswith('[\n {\n  "n": 2\n }\n]\n')
+
+
+def test_a_script_with_failed_statements_runs_the_rest_and_exits_1(workdir):
+    script = ("SELECT count(*) AS n FROM competitor_gap;\nDROP VIEW story_facts;\n"
+              "SELECT no_such_column FROM story_facts;\nSELECT 'after' AS x;\n")
+    result = CliRunner().invoke(cli, ["sql", "--workdir", str(workdir), "--format", "csv"],
+                                input=script)
+    assert result.exit_code == 1
+    assert "n\n10\n" in result.output and "x\nafter\n" in result.output
+    assert sum(line.startswith("Error: ") for line in result.output.splitlines()) == 3
+    assert result.output.splitlines()[-1].startswith("Error: 2 of 4 statements failed")
+
+
 @pytest.mark.parametrize("output_format", ["csv", "json", "parquet"])
 def test_out_file_round_trips(workdir, tmp_path, output_format):
     frame = run_query(workdir, QUERY)
-    path = write_result(frame, output_format, tmp_path / f"out.{output_format}")
+    path = write_result(frame, output_format, tmp_path / f"out.{output_format}", workdir)
     if output_format == "csv":
         back = pd.read_csv(path)
     elif output_format == "json":
@@ -66,7 +94,8 @@ def test_prompt_runs_each_statement_and_survives_a_refusal(workdir):
               "SELECT count(*) AS n FROM competitor_gap;\n.quit\nSELECT 'never';\n")
     result = CliRunner().invoke(cli, ["sql", "--workdir", str(workdir), "--format", "csv"],
                                 input=script)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a script: the refusal is counted at the end
+    assert "Error: 1 of 3 statements failed" in result.output
     assert "brand,stories\nBrightmart,18\nHomeHaven,17\nNorthwind,27\n" in result.output
     assert "Error: Refused" in result.output and "DROP" in result.output
     assert "n\n10\n" in result.output and "never" not in result.output

@@ -91,6 +91,8 @@ def test_copy_to_a_file_is_refused_and_writes_nothing(warehouse, tmp_path, targe
     ("CHECKPOINT", "CALL"),
     ("CALL enable_logging()", "CALL"),
     ("VACUUM", "VACUUM"),
+    ("ANALYZE", "ANALYZE/VACUUM"),
+    ("EXPLAIN ANALYZE ANALYZE stories", "EXPLAIN of ANALYZE/VACUUM"),
     ("PREPARE p AS DELETE FROM stories", "PREPARE"),
     ("CREATE TEMP TABLE t AS SELECT 1", "CREATE"),
     ("UPDATE EXTENSIONS", "unknown"),
@@ -125,9 +127,9 @@ def test_prompt_refuses_copy_and_goes_on(warehouse, tmp_path):
               "SELECT count(*) AS n FROM story_facts;\n")
     result = CliRunner().invoke(cli, ["sql", "--workdir", str(warehouse), "--format", "csv"],
                                 input=script)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "Error: Refused: `storywatch sql` is read-only, and COPY is not allowed" in result.output
-    assert result.output.endswith(f"n\n{STORIES}\n")
+    assert f"n\n{STORIES}\nError: 1 of 2 statements failed" in result.output
     assert not stolen.exists()
 
 
@@ -159,6 +161,10 @@ def test_url_read_fails_at_once_without_fetching_anything(warehouse):
     ("EXPLAIN ANALYZE SELECT count(*) FROM story_facts", 1),
     ("EXPLAIN (FORMAT json) SELECT 1", 1),
     ("EXPLAIN ANALYZE (SELECT 1) UNION (SELECT 2)", 1),
+    ("EXPLAIN (SELECT 1);", 1),  # the prompt ends every statement with ';'
+    ("EXPLAIN ANALYZE (SELECT 1);", 1),
+    ("EXPLAIN (SELECT 1) -- why", 1),
+    ("EXPLAIN /* caf\u00e9 */ SELECT 'na\u00efve'", 1),  # DuckDB counts tokens in bytes
     ("SELECT * FROM pragma_table_info('story_facts')", 20),
 ])
 def test_reads_still_work(warehouse, query, rows):

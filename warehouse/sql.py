@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Literal
 
@@ -19,13 +20,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse.db import WarehouseError, connect_read_only
-from warehouse.sql_guard import WriteRefused, check_read_only
+from warehouse.db import WarehouseError, reading
+from warehouse.sql_guard import Token, WriteRefused, check_read_only, tokenize
+from warehouse.sql_output import OutputRefused, check_out, write_file
 from warehouse.sql_sandbox import connect_for_analysts, query_error
 
-__all__ = ["OUTPUT_FORMATS", "OutputFormat", "WriteRefused", "analyst_views", "export_parquet",
-           "format_result", "query_frame", "run_query", "statements", "view_columns",
-           "write_result"]
+__all__ = ["OUTPUT_FORMATS", "OutputFormat", "OutputRefused", "WriteRefused", "analyst_views",
+           "check_out", "export_parquet", "format_result", "query_frame", "run_query",
+           "statements", "view_columns", "write_result"]
 
 OutputFormat = Literal["table", "csv", "json", "parquet"]
 OUTPUT_FORMATS = ("table", "csv", "json", "parquet")
@@ -54,32 +56,51 @@ def run_query(workdir: Path, query: str, readable_paths: Sequence[Path] = (),
     analyst. `readable_paths`: folders besides WORKDIR/files that the query may read files from;
     `guarded`: files it must never reach (the storywatch.toml in use).
     """
-    con = connect_for_analysts(workdir, readable_paths, guarded)
-    try:
+    with closing(connect_for_analysts(workdir, readable_paths, guarded)) as con:
         return query_frame(con, query)
-    finally:
-        con.close()
 
 
 def statements(lines: Iterable[str]) -> Iterator[str]:
     """`;`-terminated statements from an interactive session's lines, until .quit or the end.
 
+    DuckDB's tokenizer says where a statement ends, so a `;` inside a string literal, a quoted
+    name or a comment, even at the end of a line, does not cut it short. Text with nothing but
+    comments and `;` is skipped, not run.
+
     Example:
-        >>> list(statements(["SELECT 1", "+ 1;", "SELECT 2;", ".quit", "SELECT 3;"]))
-        ['SELECT 1\\n+ 1;', 'SELECT 2;']
+        >>> list(statements(["SELECT 1", "+ 1;", "SELECT 'a;", "b';", ".quit", "SELECT 3;"]))
+        ['SELECT 1\\n+ 1;', "SELECT 'a;\\nb';"]
     """
     pending: list[str] = []
+    started = False  # whether `pending` holds more than comments
     for line in lines:
-        if not pending and line.strip().lower() in QUIT:
+        if not started and line.strip().lower() in QUIT:
             return
-        if not line.strip():
+        if not pending and not line.strip():
             continue
         pending.append(line.rstrip("\n"))
-        if line.rstrip().endswith(";"):
-            yield "\n".join(pending)
-            pending = []
-    if pending:
+        tokens = tokenize("\n".join(pending))
+        started = _has_statement(tokens)
+        if _is_complete(tokens):
+            if started:
+                yield "\n".join(pending)
+            pending, started = [], False
+    if started:
         yield "\n".join(pending)
+
+
+def _is_complete(tokens: list[Token]) -> bool:
+    """Whether the text ends with a `;` of its own: not in a string, a name or an open comment."""
+    for token in reversed(tokens):
+        if token.kind != duckdb.token_type.comment:
+            return token.kind == duckdb.token_type.operator and token.text == ";"
+        if token.text.startswith("/*") and not token.text.endswith("*/"):
+            return False
+    return False
+
+
+def _has_statement(tokens: list[Token]) -> bool:
+    return any(t.kind != duckdb.token_type.comment and t.text != ";" for t in tokens)
 
 
 def format_result(frame: pd.DataFrame, output_format: OutputFormat) -> str:
@@ -94,15 +115,23 @@ def format_result(frame: pd.DataFrame, output_format: OutputFormat) -> str:
     raise WarehouseError("Parquet is binary: pass --out FILE to write it to a file.")
 
 
-def write_result(frame: pd.DataFrame, output_format: OutputFormat, out: Path) -> Path:
-    """Write the result to `out` in the given format; return the path."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+def write_result(frame: pd.DataFrame, output_format: OutputFormat, out: Path, workdir: Path,
+                 guarded: Sequence[Path] = ()) -> Path:
+    """Write the result to `out` in the given format; return the path.
+
+    `out` must not be a file storywatch owns (`sql_output.check_out`: the warehouse, `guarded`
+    files such as the storywatch.toml in use, the workdir outside exports/ and files/); it is
+    replaced only once complete.
+    """
+    check_out(out, workdir, guarded)
     if output_format == "parquet":
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), out)
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
+        data = sink.getvalue().to_pybytes()
     else:
-        out.write_text(format_result(frame, output_format), encoding="utf-8")
-    return out
+        data = format_result(frame, output_format).encode("utf-8")
+    write_file(out, data)
+    return Path(out)
 
 
 def analyst_views(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -130,8 +159,7 @@ def export_parquet(workdir: Path, out_dir: Path) -> list[Path]:
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = connect_read_only(workdir)
-    try:
+    with reading(workdir) as con:
         written = []
         for view in analyst_views(con)["view_name"]:
             path = out_dir / f"{view}.parquet"
@@ -141,5 +169,3 @@ def export_parquet(workdir: Path, out_dir: Path) -> list[Path]:
             con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{target}' (FORMAT parquet)")
             written.append(path)
         return written
-    finally:
-        con.close()

@@ -9,6 +9,9 @@ This is the first of two layers: the connection itself cannot write files (`sql_
 """
 from __future__ import annotations
 
+import itertools
+from typing import NamedTuple
+
 import duckdb
 
 from warehouse.db import WarehouseError
@@ -39,6 +42,8 @@ REASONS = {
     "MULTI": "it runs several statements; for PIVOT, list the values with ON column IN (...)",
 }
 NOT_A_QUERY = "it is not a query"
+# DuckDB's parser types ANALYZE as VACUUM: name both, so a refused ANALYZE is recognisable.
+SHOWN_AS = {"VACUUM": "ANALYZE/VACUUM"}
 EXPLAIN_OPTIONS = {"ANALYZE", "ANALYSE"}
 
 
@@ -56,12 +61,44 @@ def refusal(kind: str, reason: str) -> WriteRefused:
                         f"({reason}). {ALLOWED}")
 
 
+def shown(kind: str) -> str:
+    """A statement type as users know it: DuckDB's VACUUM is also ANALYZE."""
+    return SHOWN_AS.get(kind, kind)
+
+
+def _checked_text(query: str) -> str:
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise WarehouseError("The query holds bytes that are not valid UTF-8; save or type it "
+                             "as UTF-8 text.") from error
+    return query
+
+
 def parse(con: duckdb.DuckDBPyConnection, query: str) -> list[duckdb.Statement]:
     """The statements in `query`, as DuckDB's parser reads them."""
     try:
-        return con.extract_statements(query)
+        return con.extract_statements(_checked_text(query))
     except duckdb.Error as error:
         raise WarehouseError(f"The query is not valid SQL: {error}") from error
+
+
+class Token(NamedTuple):
+    start: int  # offset in characters (DuckDB's own offsets count UTF-8 bytes)
+    kind: duckdb.token_type
+    text: str
+
+
+def tokenize(sql: str) -> list[Token]:
+    """DuckDB's tokens of `sql`, comments included, each with its text."""
+    found = duckdb.tokenize(_checked_text(sql))
+    # DuckDB counts bytes: map each byte offset to the character it starts.
+    char_at = dict(zip(itertools.accumulate((len(c.encode()) for c in sql), initial=0),
+                       range(len(sql) + 1), strict=True))
+    starts = [char_at[offset] for offset, _ in found]
+    ends = starts[1:] + [len(sql)]
+    return [Token(start, kind, sql[start:end].strip())
+            for start, end, (_, kind) in zip(starts, ends, found, strict=True)]
 
 
 def statement_type(statement: duckdb.Statement) -> str:
@@ -73,19 +110,16 @@ def statement_type(statement: duckdb.Statement) -> str:
         return "an unknown statement type"
 
 
-def _tokens(sql: str) -> list[tuple[int, str]]:
-    """DuckDB's tokens of `sql` without comments, as (start offset, text)."""
-    found = duckdb.tokenize(sql)
-    ends = [start for start, _ in found[1:]] + [len(sql)]
-    return [(start, sql[start:end].strip()) for (start, kind), end in zip(found, ends, strict=True)
-            if kind != duckdb.token_type.comment]
+def _tokens(sql: str) -> list[Token]:
+    """DuckDB's tokens of `sql` without comments."""
+    return [token for token in tokenize(sql) if token.kind != duckdb.token_type.comment]
 
 
-def _after_parentheses(tokens: list[tuple[int, str]], opening: int) -> int | None:
+def _after_parentheses(tokens: list[Token], opening: int) -> int | None:
     """Index of the token after the `)` that closes the `(` at `opening`, None if unclosed."""
     depth = 0
     for index in range(opening, len(tokens)):
-        text = tokens[index][1]
+        text = tokens[index].text
         if text in ("(", ")"):
             depth += 1 if text == "(" else -1
             if depth == 0:
@@ -109,14 +143,14 @@ def explained_candidates(sql: str) -> list[str]:
     tokens = _tokens(sql)
     starts = [1]
     position = 1
-    if position < len(tokens) and tokens[position][1].upper() in EXPLAIN_OPTIONS:
+    if position < len(tokens) and tokens[position].text.upper() in EXPLAIN_OPTIONS:
         position += 1
         starts.append(position)
-    if position < len(tokens) and tokens[position][1] == "(":
+    if position < len(tokens) and tokens[position].text == "(":
         after = _after_parentheses(tokens, position)
         if after is not None:
             starts.append(after)
-    return [sql[tokens[start][0]:] for start in starts if start < len(tokens)]
+    return [sql[tokens[start].start:] for start in starts if start < len(tokens)]
 
 
 def _check_explained(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -126,13 +160,16 @@ def _check_explained(con: duckdb.DuckDBPyConnection, sql: str) -> None:
             found = con.extract_statements(candidate)
         except duckdb.Error:
             continue
+        if not found:
+            # Only a `;` or a comment is left (`EXPLAIN (SELECT 1);`): no reading of the statement.
+            continue
         kinds.append(statement_type(found[0]) if len(found) == 1 else "MULTI")
     if not kinds:
         raise refusal("this EXPLAIN", "storywatch could not tell which statement it wraps")
     for kind in kinds:
         if kind != "SELECT":
             reason = REASONS.get(kind, NOT_A_QUERY)
-            raise refusal(f"EXPLAIN of {kind}",
+            raise refusal(f"EXPLAIN of {shown(kind)}",
                           f"EXPLAIN ANALYZE runs the statement it wraps, and {reason}")
 
 
@@ -146,5 +183,5 @@ def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> list[duckdb.S
         if kind == "EXPLAIN":
             _check_explained(con, statement.query)
         elif kind != "SELECT":
-            raise refusal(kind, REASONS.get(kind, NOT_A_QUERY))
+            raise refusal(shown(kind), REASONS.get(kind, NOT_A_QUERY))
     return found

@@ -22,14 +22,16 @@ def _sql_prompt(workdir: Path, output_format: str, readable_paths: tuple[Path, .
 
     Each statement opens the warehouse and closes it before the next line is read, so a prompt
     left idle never keeps `storywatch load` or `tag` waiting for the write lock. A refusal or a
-    failed query is printed and the prompt goes on.
+    failed query is printed and the prompt goes on; a script (stdin not a terminal) then ends
+    with exit status 1, naming how many statements failed, so a cron job or `make` notices.
     """
     import sys
 
-    from warehouse import WarehouseError, connect_read_only
+    from warehouse import WarehouseError, reading
     from warehouse.sql import format_result, run_query, statements
 
-    connect_read_only(workdir).close()  # no warehouse yet: say so before the first prompt
+    with reading(workdir):
+        pass  # no warehouse yet: say so before the first prompt
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo("storywatch sql (read-only). End each query with ';', quit with .quit.")
@@ -38,17 +40,29 @@ def _sql_prompt(workdir: Path, output_format: str, readable_paths: tuple[Path, .
         while True:
             if interactive:
                 click.echo("sql> ", nl=False)
-            line = sys.stdin.readline()
+            try:
+                line = sys.stdin.readline()
+            except UnicodeDecodeError as error:
+                raise WarehouseError("standard input is not valid UTF-8 text; save the script "
+                                     "as UTF-8.") from error
             if not line:
                 return
             yield line
 
+    ran = failed = 0
     for statement in statements(lines()):
+        ran += 1
         try:
             frame = run_query(workdir, statement, readable_paths, guarded)
             click.echo(format_result(frame, output_format), nl=False)
         except WarehouseError as error:
+            failed += 1
             click.echo(f"Error: {error}", err=True)
+    if failed and not interactive:
+        plural = "s" if ran > 1 else ""
+        raise click.ClickException(f"{failed} of {ran} statement{plural} failed (each error is "
+                                   "printed above; the others ran): fix them and run the script "
+                                   "again.")
 
 
 @click.command()
@@ -58,7 +72,8 @@ def _sql_prompt(workdir: Path, output_format: str, readable_paths: tuple[Path, .
 @click.option("--format", "output_format", type=click.Choice(SQL_FORMATS),
               default="table", show_default=True, help="parquet needs --out.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the result to this file instead of printing it.")
+              help="Write the result to this file instead of printing it (not inside the "
+                   "workdir, except its exports/ and files/ folders).")
 @translate_errors
 def sql(query: str | None, workdir: Path, config: Path | None, output_format: str,
         out: Path | None) -> None:
@@ -68,8 +83,10 @@ def sql(query: str | None, workdir: Path, config: Path | None, output_format: st
     SELECT. Anything that writes the warehouse, a file or a setting is refused, and files
     are read only from WORKDIR/files/ and [sql] readable_paths. Views: story_facts,
     story_causes, weekly_brand_scores, weekly_cause_scores, competitor_gap (docs/sql.md).
-    Without QUERY, statements are read from standard input, each ending with ';'
-    (.quit or end of input stops).
+    --out never overwrites the warehouse, the storywatch.toml in use or a workdir file
+    outside WORKDIR/exports/ and WORKDIR/files/. Without QUERY, statements are read from
+    standard input, each ending with ';' (.quit or end of input stops); a script piped in
+    exits with status 1 when any of its statements failed.
 
     Example:
 
@@ -78,7 +95,7 @@ def sql(query: str | None, workdir: Path, config: Path | None, output_format: st
         storywatch sql "SELECT * FROM competitor_gap" --format parquet --out gap.parquet
         storywatch sql "SELECT * FROM read_csv('storywatch-data/files/targets.csv')"
     """
-    from warehouse.sql import format_result, run_query, write_result
+    from warehouse.sql import check_out, format_result, run_query, write_result
 
     settings = load_settings(workdir, config)
     guarded = (settings.config_file,) if settings.config_file else ()
@@ -87,9 +104,13 @@ def sql(query: str | None, workdir: Path, config: Path | None, output_format: st
             raise click.UsageError("--out and --format parquet need a QUERY.")
         _sql_prompt(workdir, output_format, settings.sql_readable_paths, guarded)
         return
+    if out is not None:
+        check_out(out, workdir, guarded)  # before the query runs: a refused --out fails at once
     frame = run_query(workdir, query, settings.sql_readable_paths, guarded)
     if out is not None:
-        click.echo(f"Wrote {len(frame)} rows to {write_result(frame, output_format, out)}")
+        written = write_result(frame, output_format, out, workdir, guarded)
+        # Into /dev/stdout or a pipe, the summary goes to stderr so the result stays clean.
+        click.echo(f"Wrote {len(frame)} rows to {written}", err=not written.is_file())
     else:
         click.echo(format_result(frame, output_format), nl=False)
 
@@ -147,20 +168,17 @@ def export(workdir: Path, config: Path | None, period: str, end, since_last: boo
         storywatch export --period month --end 2025-03-31
         storywatch export --since-last --out reports/   # weekly cron: 0 7 * * 1
     """
-    from warehouse import connect_read_only
+    from warehouse import reading
     from warehouse.export import export_report, export_since_last
 
     settings = load_settings(workdir, config)
     out_dir = out or Path(workdir) / "exports"
-    con = connect_read_only(workdir)
-    try:
+    with reading(workdir) as con:
         if since_last:
             written = export_since_last(con, out_dir, formats, settings.brand, period)
         else:
             written = export_report(con, out_dir, formats, settings.brand, period,
                                     end.date() if end else None)
-    finally:
-        con.close()
     for path in written:
         click.echo(f"Wrote {path}")
     if not written:
@@ -185,7 +203,8 @@ def classify(input_path: Path, text_column: str, id_column: str | None, output: 
 
     Each output line has the row number and the row's own id (row, id), sentiment,
     sentiment_score and causes [{cause, owner, score, evidence}]. The output must not be
-    the input, and its folder must exist; it is replaced only once complete.
+    the input or a DuckDB database, and its folder must exist; a file is replaced only once
+    complete (keeping its permissions), a device or pipe such as /dev/stdout is written to.
 
     Example:
 
@@ -201,7 +220,8 @@ def classify(input_path: Path, text_column: str, id_column: str | None, output: 
     tagger = load_tagger(settings.taxonomy, settings.tagging.model)
     rows = classify_file(input_path, text_column, output, tagger, progress=progress,
                          id_column=id_column)
-    click.echo(f"Tagged {rows} rows into {output}")
+    # Into /dev/stdout or a pipe, the summary goes to stderr so the JSON lines stay clean.
+    click.echo(f"Tagged {rows} rows into {output}", err=not output.is_file())
 
 
 COMMANDS = [sql, export, export_parquet, classify]
