@@ -17,6 +17,7 @@ from typing import Any
 from crawler.pipelines import DROP_STAT, LANDING_FILE_STAT, WRITTEN_STAT
 from crawler.spiders.auto import DETECTED_STAT, UNKNOWN_STAT
 from crawler.spiders.base import CAP_STAT, ERROR_STAT
+from crawler.spiders.schema_org import EXTRACTOR_STAT
 
 _STAT_REASONS = {"robotstxt/forbidden": "robots_forbidden"}
 _NOT_ERRORS = {DROP_STAT + "duplicate"}
@@ -122,6 +123,8 @@ def run_child(spec: dict[str, Any]) -> None:
             "seconds": stats.get("elapsed_time_seconds", 0.0),
             "detected_format": stats.get(DETECTED_STAT), "note": stats.get(UNKNOWN_STAT),
             "cap_reached": _cap_reached(stats, crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")),
+            "extractors": {key[len(EXTRACTOR_STAT):]: value for key, value in stats.items()
+                           if key.startswith(EXTRACTOR_STAT)},
         })
     Path(spec["result_path"]).write_text(json.dumps(results), encoding="utf-8")
 

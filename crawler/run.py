@@ -26,11 +26,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storywatch.errors import StorywatchError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ("schema_org", "trustpilot", "appstore", "cfpb", "reddit", "feed", "auto")
+FORMATS = ("schema_org", "trustpilot", "appstore", "cfpb", "reddit", "feed", "yelp",
+           "google_play", "discourse", "tripadvisor", "fallback", "auto")
 
 
-class CrawlError(RuntimeError):
+class CrawlError(StorywatchError, RuntimeError):
     """The crawl could not run (bad source configuration, or the crawl process failed)."""
 
 
@@ -48,7 +51,8 @@ class Source:
 class SourceResult:
     """What one source's crawl landed (`detected_format`/`note`: for `auto` sources).
 
-    `cap_reached` names the cap that stopped it (e.g. `max_pages_per_source = 200`).
+    `cap_reached` names the cap that stopped it (e.g. `max_pages_per_source = 200`);
+    `extractors` the stories each extractor of an HTML page found (`{"json-ld": 8, "fallback": 0}`).
     """
 
     source: Source
@@ -63,6 +67,7 @@ class SourceResult:
     detected_format: str | None = None
     note: str | None = None
     cap_reached: str | None = None
+    extractors: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:

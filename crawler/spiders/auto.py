@@ -3,8 +3,10 @@
 `detect_format()` looks at the page's text, in this order: an RSS/Atom feed (its root element,
 found after the XML prolog however long it is: declaration, processing instructions, comments,
 doctype, whitespace); JSON shaped like the
-App Store reviews feed, the CFPB complaint search API or a Reddit listing; a Trustpilot-like
-`__NEXT_DATA__` with `props.pageProps.reviews`; schema.org Reviews in JSON-LD, microdata or RDFa.
+App Store reviews feed, the CFPB complaint search API, a Reddit listing or a Discourse topic or
+category; a Trustpilot-like `__NEXT_DATA__` with `props.pageProps.reviews`; a Yelp business
+page's Apollo state; a Google Play app page; a Discourse forum's HTML page (read through its JSON
+API); schema.org Reviews in JSON-LD, microdata or RDFa.
 The detected format's spider then parses this page and the following ones, so the stories carry
 that format as their source. An HTML page without stories that advertises a feed
 (`<link rel="alternate" type="application/rss+xml">`) is followed to that feed. When nothing fits,
@@ -24,21 +26,25 @@ from parsel import Selector
 from crawler.spiders.appstore import AppStoreSpider
 from crawler.spiders.base import StorySpider
 from crawler.spiders.cfpb import CfpbSpider
+from crawler.spiders.discourse import DiscourseSpider, is_discourse_html
+from crawler.spiders.fallback import FallbackSpider, review_blocks
 from crawler.spiders.feed import FeedSpider
+from crawler.spiders.google_play import GooglePlaySpider, is_play_page
 from crawler.spiders.reddit import RedditSpider
-from crawler.spiders.schema_org import (
-    SchemaOrgSpider,
-    jsonld_reviews,
-    microdata_reviews,
-    rdfa_reviews,
-)
+from crawler.spiders.schema_org import SchemaOrgSpider
+from crawler.spiders.structured import structured_reviews
+from crawler.spiders.tripadvisor import TripadvisorSpider, state_reviews, web_context
 from crawler.spiders.trustpilot import TrustpilotSpider, next_data
+from crawler.spiders.unread import reviews_loaded_by_javascript
+from crawler.spiders.yelp import YelpSpider, apollo_state, is_yelp_state
 
 DETECTED_STAT = "storywatch/detected_format"
 UNKNOWN_STAT = "storywatch/unknown_format_reason"
 SPIDERS: dict[str, type[StorySpider]] = {
     "feed": FeedSpider, "appstore": AppStoreSpider, "cfpb": CfpbSpider, "reddit": RedditSpider,
-    "trustpilot": TrustpilotSpider, "schema_org": SchemaOrgSpider,
+    "trustpilot": TrustpilotSpider, "schema_org": SchemaOrgSpider, "yelp": YelpSpider,
+    "google_play": GooglePlaySpider, "discourse": DiscourseSpider,
+    "tripadvisor": TripadvisorSpider, "fallback": FallbackSpider,
 }
 _FEED_ROOT = re.compile(r"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _PROLOG_PART = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)",
@@ -67,6 +73,8 @@ def _json_format(data: Any) -> tuple[str | None, str]:
     inner = data.get("data")
     if isinstance(inner, dict) and isinstance(inner.get("children"), list):
         return "reddit", "Reddit listing"
+    if isinstance(data.get("post_stream"), dict) or isinstance(data.get("topic_list"), dict):
+        return "discourse", "Discourse topic or category JSON"
     keys = ", ".join(sorted(data)[:8])
     return None, f"the page is JSON of an unknown shape (top-level keys: {keys})"
 
@@ -88,14 +96,28 @@ def detect_format(text: str) -> tuple[str | None, str]:
     props = next_data(text)
     if props is not None and isinstance(props.get("reviews"), list):
         return "trustpilot", "__NEXT_DATA__ reviews (Trustpilot-like)"
-    if jsonld_reviews(text, Counter()):
-        return "schema_org", "schema.org Reviews in JSON-LD"
-    if microdata_reviews(text):
-        return "schema_org", "schema.org Reviews in microdata"
-    if rdfa_reviews(text):
-        return "schema_org", "schema.org Reviews in RDFa"
-    return None, ("no stories in a known format (looked for RSS/Atom, App Store, CFPB and Reddit "
-                  "JSON, __NEXT_DATA__ reviews, schema.org Reviews in JSON-LD, microdata, RDFa)")
+    state = apollo_state(text)
+    if state is not None and is_yelp_state(state):
+        return "yelp", "Yelp business page (Apollo state)"
+    if is_play_page(text):
+        return "google_play", "Google Play app page"
+    if is_discourse_html(text):
+        return "discourse", "Discourse forum page (read through its JSON API)"
+    if state_reviews(web_context(text)) is not None:
+        return "tripadvisor", "Tripadvisor-style page (reviews in window.__WEB_CONTEXT__)"
+    reviews = structured_reviews(text, "", Counter())
+    for syntax, description in (("json-ld", "JSON-LD"), ("microdata", "microdata"),
+                                ("rdfa", "RDFa")):
+        if reviews[syntax]:
+            return "schema_org", f"schema.org Reviews in {description}"
+    if review_blocks(text):
+        return "fallback", "no structured data; repeated review-like blocks (generic fallback)"
+    if (unread := reviews_loaded_by_javascript(text)) is not None:
+        return None, unread
+    return None, ("no stories in a known format (looked for RSS/Atom, App Store, CFPB, Reddit "
+                  "and Discourse JSON, __NEXT_DATA__ reviews, a Yelp or Google Play page, "
+                  "schema.org Reviews in JSON-LD, microdata, RDFa, Tripadvisor state, "
+                  "repeated review-like blocks)")
 
 
 def advertised_feed(text: str, url: str) -> str | None:

@@ -1,28 +1,33 @@
 """Spider for schema.org Review markup, the format many review sites and shops publish.
 
-Reviews are read from JSON-LD (a Review, an array, a Product/Organization with a `review` list, or
-a `@graph`), from microdata (`itemscope itemtype=".../Review"` with `itemprop` fields) and from
-RDFa (`typeof="Review"` with `property` fields, `schema:` prefixes allowed); pages
-are followed through `<link rel="next">` / `<a rel="next">`. A malformed JSON-LD block or a page
-without reviews is counted and skipped.
+Reviews are read through `crawler.spiders.structured` (extruct) from JSON-LD (a Review, an array,
+a Product/Organization/Recipe with a `review` list, or a `@graph`), from microdata
+(`itemscope itemtype=".../Review"`) and from RDFa (`typeof="Review"`, `schema:` prefixes allowed);
+pages are followed through `<link rel="next">` / `<a rel="next">`. Ratings are normalised on the
+page's own `bestRating`/`worstRating` (default 5 and 1); a `ratingValue` of 0 or none means "no
+rating" (sites write 0 for a review without stars), and the review is kept. A malformed JSON-LD
+block or a page without reviews is counted and skipped. How many stories each syntax gave is kept
+in the crawl's stats (`storywatch/extractor/json-ld`, `.../microdata`, `.../rdfa`).
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urljoin
 
-from lxml import etree
-from lxml import html as lxml_html
 from parsel import Selector
 
-from crawler.items import html_to_text, normalise_rating, rating_raw
+from crawler.items import normalise_rating, rating_raw
 from crawler.spiders.base import PageStories, StorySpider, read_page
+from crawler.spiders.structured import (
+    find_reviews,
+    jsonld_items,
+    page_tree,
+    structured_reviews,
+    types,
+)
 
-_VALUE_ATTRIBUTE = {"meta": "content", "a": "href", "link": "href", "img": "src",
-                    "time": "datetime", "data": "value", "meter": "value"}
+EXTRACTOR_STAT = "storywatch/extractor/"
 
 
 def parse_schema_org_page(
@@ -34,18 +39,24 @@ def parse_schema_org_page(
     source: str = "schema_org",
     fetched_at: str | None = None,
     errors: Counter | None = None,
+    extractors: Counter | None = None,
 ) -> list[dict[str, Any]]:
     """Story records from the JSON-LD, microdata and RDFa schema.org Reviews on one page.
 
-    Problems are added to `errors` (`malformed_jsonld`, `missing_body`, `bad_date`, `empty_page`).
+    Problems are added to `errors` (`malformed_jsonld`, `missing_body`, `bad_date`, `empty_page`),
+    and the stories each syntax gave to `extractors` (`json-ld`, `microdata`, `rdfa`).
     """
     page_errors: Counter = Counter()
     text, url = read_page(page, page_url)
     found = PageStories(source, brand, is_competitor, url, fetched_at, page_errors)
-    nodes = jsonld_reviews(text, page_errors) + microdata_reviews(text) + rdfa_reviews(text)
-    for node in nodes:
-        review_to_story(node, found)
-    if not nodes and not page_errors:
+    reviews = structured_reviews(text, url, page_errors)
+    for syntax, nodes in reviews.items():
+        before = len(found.stories)
+        for node in nodes:
+            review_to_story(node, found)
+        if extractors is not None:
+            extractors[syntax] += len(found.stories) - before
+    if not any(reviews.values()) and not page_errors:
         page_errors["empty_page"] += 1
     if errors is not None:
         errors.update(page_errors)
@@ -65,137 +76,84 @@ def next_page_url(page: Any, page_url: str | None = None) -> str | None:
 
 def jsonld_reviews(text: str, errors: Counter) -> list[dict[str, Any]]:
     """Every schema.org Review object in the page's JSON-LD blocks, however they are nested."""
-    if not text.strip():
-        return []
-    reviews: list[dict[str, Any]] = []
-    page = Selector(text=text, type="html")
-    for block in page.xpath('//script[@type="application/ld+json"]/text()').getall():
-        try:
-            data = json.loads(block)
-        except json.JSONDecodeError:
-            errors["malformed_jsonld"] += 1
-            continue
-        reviews.extend(_find_reviews(data))
-    return reviews
-
-
-def _find_reviews(data: Any) -> Iterable[dict[str, Any]]:
-    if isinstance(data, list):
-        for element in data:
-            yield from _find_reviews(element)
-    elif isinstance(data, dict):
-        if "Review" in _types(data):
-            yield data
-            return
-        for value in data.values():
-            yield from _find_reviews(value)
-
-
-def _types(node: dict[str, Any]) -> list[str]:
-    kind = node.get("@type") or node.get("type") or []
-    kinds = kind if isinstance(kind, list) else [kind]
-    return [str(k).rsplit("/", 1)[-1] for k in kinds]
-
-
-def microdata_reviews(text: str) -> list[dict[str, Any]]:
-    """Every microdata `itemtype=".../Review"` item on the page, as a JSON-LD-like dict."""
-    root = _html_root(text)
-    if root is None:
-        return []
-    return [_markup_item(element, _MICRODATA)
-            for element in root.xpath("//*[@itemscope][@itemtype]")
-            if "Review" in _markup_types(element, _MICRODATA)]
-
-
-def rdfa_reviews(text: str) -> list[dict[str, Any]]:
-    """Every RDFa `typeof="Review"` (or `schema:Review`) item on the page, as a dict."""
-    root = _html_root(text)
-    if root is None:
-        return []
-    return [_markup_item(element, _RDFA) for element in root.xpath("//*[@typeof]")
-            if "Review" in _markup_types(element, _RDFA)]
-
-
-_UTF8_HTML = lxml_html.HTMLParser(encoding="utf-8")
-
-
-def _html_root(text: str) -> Any:
-    if not text.strip():
-        return None
-    try:
-        return lxml_html.fromstring(text.encode("utf-8"), parser=_UTF8_HTML)
-    except (etree.ParserError, ValueError):
-        return None
-
-
-# (attribute naming a property, attribute naming the type, does the element open a new item?)
-_MICRODATA = ("itemprop", "itemtype", lambda element: element.get("itemscope") is not None)
-_RDFA = ("property", "typeof", lambda element: element.get("typeof") is not None)
-
-
-def _markup_types(element: Any, syntax: tuple) -> list[str]:
-    return [kind.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-            for kind in (element.get(syntax[1]) or "").split()]
-
-
-def _markup_item(scope: Any, syntax: tuple) -> dict[str, Any]:
-    prop_attribute, _, opens_item = syntax
-    item: dict[str, Any] = {"@type": (_markup_types(scope, syntax) or [""])[0]}
-    if scope.get("itemid") or scope.get("resource"):
-        item["@id"] = scope.get("itemid") or scope.get("resource")
-    pending = list(scope)
-    while pending:
-        element = pending.pop(0)
-        prop = element.get(prop_attribute)
-        nested = opens_item(element)
-        if prop:
-            value = _markup_item(element, syntax) if nested else _microdata_value(element)
-            for name in prop.split():
-                item.setdefault(name.rsplit(":", 1)[-1].rsplit("/", 1)[-1], value)
-        if not nested:
-            pending[0:0] = list(element)
-    return item
-
-
-def _microdata_value(element: Any) -> str:
-    attribute = _VALUE_ATTRIBUTE.get(str(element.tag).lower())
-    if attribute and element.get(attribute) is not None:
-        return element.get(attribute).strip()
-    if element.get("content") is not None:
-        return element.get("content").strip()
-    return html_to_text(
-        lxml_html.tostring(element, encoding="unicode", method="html", with_tail=False)
-    )
+    tree = page_tree(text) if "ld+json" in text else None
+    return [] if tree is None else list(find_reviews(jsonld_items(tree, errors)))
 
 
 def review_to_story(node: dict[str, Any], found: PageStories) -> dict[str, Any] | None:
-    """One schema.org Review (JSON-LD or microdata dict) added to `found` as a story record, and
+    """One schema.org Review (a JSON-LD-like dict) added to `found` as a story record, and
     returned; None if unusable (the reason counted in `found.errors`)."""
-    body = _text(node.get("reviewBody") or node.get("description"))
+    body = _text(node.get("reviewBody") or node.get("description") or node.get("text"))
     if not found.has_body(body):
         return None
-    rating = node.get("reviewRating") if isinstance(node.get("reviewRating"), dict) else {}
-    value, best = rating.get("ratingValue"), rating.get("bestRating") or 5
-    link = node.get("url") or node.get("@id")
+    rating, shown = review_rating(node.get("reviewRating"))
+    link = _first(node.get("url")) or node.get("@id")
     link = urljoin(found.page_url, link) if isinstance(link, str) and link else None
+    published = next((_first(node[k]) for k in ("datePublished", "dateCreated", "dateModified")
+                      if node.get(k)), None)
+    reply = company_reply(node)
     return found.add(
-        body, published_at=node.get("datePublished"), external_id=link,
+        body, published_at=published, external_id=link,
         story_url=link if link and link.startswith("http") else None,
         author=_name(node.get("author")), title=_text(node.get("name") or node.get("headline")),
-        rating=normalise_rating(value, best, rating.get("worstRating") or 1),
-        rating_raw=rating_raw(value, best), language=_name(node.get("inLanguage")), raw=node,
+        rating=rating, rating_raw=shown, language=_name(node.get("inLanguage")),
+        company_reply=reply[0] if reply else None,
+        company_replied_at=reply[1] if reply else None, raw=node,
     )
 
 
-def _name(value: Any) -> str | None:
+def review_rating(rating: Any) -> tuple[float | None, str | None]:
+    """A schema.org Rating as (0..1 on its own `worstRating`..`bestRating` scale, as shown, e.g.
+    "4/5"); (None, None) for "not rated": no value, a value of 0 (which sites write for a review
+    without stars) unless the page's own scale starts at 0 or lower, or a scale that is empty
+    (`bestRating` 0: a rating object of zeros)."""
+    rating = _first(rating)
+    rating = rating if isinstance(rating, dict) else {"ratingValue": rating}
+    value = _number(rating.get("ratingValue"))
+    best = _number(rating.get("bestRating"))
+    worst = _number(rating.get("worstRating"))
+    top, bottom = 5.0 if best is None else best, 1.0 if worst is None else worst
+    if value is None or top <= bottom or (value == 0 and bottom > 0):
+        return None, None
+    return normalise_rating(value, top, bottom), rating_raw(value, top)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(_first(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def company_reply(node: dict[str, Any]) -> tuple[str, Any] | None:
+    """The company's answer to a review: a `comment` written by an Organization, as (text,
+    date); None when there is none."""
+    comments = node.get("comment")
+    for comment in comments if isinstance(comments, list) else [comments]:
+        if not isinstance(comment, dict):
+            continue
+        author = _first(comment.get("author"))
+        text = _text(comment.get("text") or comment.get("reviewBody"))
+        if isinstance(author, dict) and "Organization" in types(author) and text:
+            return text, _first(comment.get("dateCreated") or comment.get("datePublished"))
+    return None
+
+
+def _first(value: Any) -> Any:
     if isinstance(value, list):
-        value = value[0] if value else None
+        return value[0] if value else None
+    return value
+
+
+def _name(value: Any) -> str | None:
+    value = _first(value)
     if isinstance(value, dict):
-        value = value.get("name") or value.get("alternateName")
+        value = _first(value.get("name") or value.get("alternateName"))
     return _text(value) or None
 
 
 def _text(value: Any) -> str:
+    value = _first(value)
     return value.strip() if isinstance(value, str) else ""
 
 
@@ -207,6 +165,16 @@ class SchemaOrgSpider(StorySpider):
     def parse_page(
         self, text: str, url: str, errors: Counter
     ) -> tuple[list[dict[str, Any]], str | None]:
+        extractors: Counter = Counter()
         stories = parse_schema_org_page(text, brand=self.brand, is_competitor=self.is_competitor,
-                                        page_url=url, errors=errors)
+                                        page_url=url, errors=errors, extractors=extractors)
+        count_extractors(self.crawler.stats, extractors)
         return stories, next_page_url(text, url)
+
+
+def count_extractors(stats: Any, extractors: Counter) -> None:
+    """Add the stories each extractor gave on a page to the crawl's stats (0 included, so a
+    summary can say which extractors were tried)."""
+    for name, count in extractors.items():
+        stats.inc_value(EXTRACTOR_STAT + name, count)
+

@@ -95,16 +95,40 @@ def _echo_tag(report) -> None:
     )
 
 
+_PAGE_EXTRACTORS = ("json-ld", "microdata", "rdfa", "fallback")
+
+
+def _by_extractor(result) -> str:
+    """`json-ld 8, microdata 0, rdfa 0, fallback 0`: what each extractor of an HTML page found
+    (the four page-wide ones together whenever one of them ran)."""
+    found = result.extractors
+    shown = sorted(found)
+    if set(found) & set(_PAGE_EXTRACTORS):
+        shown = [*_PAGE_EXTRACTORS, *sorted(set(found) - set(_PAGE_EXTRACTORS))]
+    return ", ".join(f"{name} {found.get(name, 0)}" for name in shown)
+
+
 def _echo_url_crawl(results: list) -> None:
     (result,) = results
     url = result.source.url
+    fmt = result.detected_format or result.source.format
     if result.stories:
-        click.echo(f"Found {result.stories} stories at {url} "
-                   f"(format: {result.detected_format or result.source.format}){_cap_note(result)}.")
+        counts = f"; {_by_extractor(result)}" if result.extractors else ""
+        stories = "story" if result.stories == 1 else "stories"
+        click.echo(f"Found {result.stories} {stories} at {url} "
+                   f"(format: {fmt}{counts}){_cap_note(result)}.")
+        if fmt == "fallback":
+            click.echo("The page has no structured data: its stories were read from repeated "
+                       "review-like blocks (marked extractor: fallback); check a few of them.")
         return
     reasons = _reasons(result)
-    why = result.note or (f"the crawl reported {reasons}" if reasons else
-                          "the pages held no stories that were not stored already")
+    if result.note or reasons:
+        why = result.note or f"the crawl reported {reasons}"
+    elif result.detected_format:
+        counts = f" ({_by_extractor(result)})" if result.extractors else ""
+        why = f"the page is in the {fmt} format{counts}, but holds no stories"
+    else:
+        why = "the pages held no stories that were not stored already"
     click.echo(f"Found no stories at {url}: {why}.")
 
 
@@ -121,8 +145,9 @@ def crawl(workdir: Path, config: Path | None, max_pages: int | None, url: str | 
           brand: str | None, competitor: bool) -> None:
     """Crawl every source in storywatch.toml (or one --url) into landing files, then load them.
 
-    With --url, the page's format (RSS/Atom feed, App Store, CFPB or Reddit JSON,
-    __NEXT_DATA__, schema.org JSON-LD, microdata or RDFa) is detected from the page itself.
+    With --url, the page's format (RSS/Atom feed, App Store, CFPB, Reddit or Discourse JSON,
+    __NEXT_DATA__, Yelp, Google Play or Tripadvisor pages, schema.org JSON-LD, microdata or RDFa,
+    else repeated review-like blocks) is detected from the page itself.
     Stories that a killed crawl had landed are salvaged and loaded too. Exits 1 when every source
     failed (no story and errors, e.g. http_404), naming them; 0 when at least one worked.
 
@@ -227,14 +252,11 @@ def sources(workdir: Path) -> None:
     \b
         storywatch sources --workdir storywatch-data
     """
-    from warehouse import connect_read_only
+    from warehouse import reading
     from warehouse.crawl_log import sources_status
 
-    con = connect_read_only(workdir)
-    try:
+    with reading(workdir) as con:
         rows = sources_status(con)
-    finally:
-        con.close()
     if not rows:
         click.echo("No crawls yet: run `storywatch crawl`.")
         return
