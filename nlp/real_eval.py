@@ -28,6 +28,7 @@ from nlp.real_sets import ALL, REAL_SETS, RealRow, RealSet, read_own_stories
 from nlp.real_split import order_key
 from nlp.sentiment import CLASSES
 from nlp.taxonomy import Taxonomy
+from storywatch.errors import StorywatchError
 
 DEFAULT_CAP = 600
 HAND_LABELS = RealSet("hand_labels", None, "hand-labelled real texts (tests/data/real_labels), "
@@ -38,7 +39,7 @@ SUITE: tuple[RealSet, ...] = (*REAL_SETS, HAND_LABELS, OWN_STORIES)
 System = Callable[[list[str]], list[Prediction]]
 
 
-class UnknownSet(ValueError):
+class UnknownSet(StorywatchError, ValueError):
     """A set name given to the suite is not one of its sets."""
 
 

@@ -3,9 +3,9 @@
 The files hold ids and labels only: `file` (in the shared data folder), `key` (`<column>=<value>`
 or `row=<n>`), `field` (the column read, or `title+text`), `sentiment`, `causes` (each with its
 own polarity and evidence offsets), `hard`, `labeller`, `note`. The text is read back from the
-shared file here. Only the hash-rule test rows are scored (nlp.real_split.hash_test); the other
-70% may be trained on. A bad record raises RealLabelError naming the file and line, so it is
-fixed rather than silently dropped; a torn last line (a labeller appending right now) is skipped.
+shared file here. Only the hash-rule test rows are scored (nlp.real_split.hash_test; a dev run
+scores nlp.real_split.is_hand_dev); the other rows may be trained on. A bad record raises
+RealLabelError naming the file and line, so it is fixed rather than silently dropped; a torn last line (a labeller appending right now) is skipped.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nlp.labelled import REPO, SENTIMENTS, LabelledDataError
 from nlp.real_sets import RealRow, joined, owners_of
-from nlp.real_split import hash_test, read_rows
+from nlp.real_split import hand_in_scored_split, read_rows
 from nlp.taxonomy import Taxonomy
 
 REAL_LABELS_DIR = REPO / "tests" / "data" / "real_labels"
@@ -100,7 +100,8 @@ def read_hand_labels(data_dir: Path, taxonomy: Taxonomy,
                     continue
                 raise RealLabelError(f"{path} line {number}: not valid JSON; fix it.") from None
             name = f"{record.get('file')}|{record.get('key')}"
-            if hash_test(str(record.get("file")), str(record.get("key"))) and name not in seen:
+            if hand_in_scored_split(str(record.get("file")), str(record.get("key"))) \
+                    and name not in seen:
                 seen.add(name)  # a text labelled in two batches counts once, as first labelled
                 rows.append(_row(record, f"{path} line {number}", data_dir, cache, taxonomy))
     return rows

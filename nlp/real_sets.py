@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp import real_mappings as maps
-from nlp.real_split import is_test, read_rows, row_key
+from nlp.real_split import in_scored_split, read_rows, row_key, scored_split
 from nlp.taxonomy import Taxonomy
 
 
@@ -44,11 +44,17 @@ def joined(*parts: str | None) -> str:
 
 
 def test_rows(data_dir: Path, file: str) -> Iterable[tuple[str, dict]]:
-    """(key, row) of the test rows of a shared file, in file order."""
+    """(key, row) of the test rows of a shared file (dev rows in a dev run), in file order."""
     for index, row in enumerate(read_rows(data_dir / file)):
         key = row_key(file, index, row)
-        if is_test(file, key, data_dir):
+        if in_scored_split(file, key, data_dir):
             yield key, row
+
+
+def part(test: str, dev: str) -> str:
+    """The dataset part a sentence file's reader keeps: its test part, or in a dev run the part
+    the dev rows are drawn from."""
+    return dev if scored_split() == "dev" else test
 
 
 def owners_of(causes: Iterable[str], taxonomy: Taxonomy) -> frozenset[str]:
@@ -95,15 +101,19 @@ def read_laptops(data_dir: Path, taxonomy: Taxonomy) -> list[RealRow]:
     return [_aspect_row(key, row["text"], row["aspect_categories"],
                         lambda c: maps.rule_cause(maps.LAPTOP_RULES, c))
             for key, row in test_rows(data_dir, "laptop_absa.jsonl")
-            if row["dataset"] == "semeval2016_task5_laptops_test_gold" and not row["out_of_scope"]]
+            if row["dataset"] == part("semeval2016_task5_laptops_test_gold",
+                                      "semeval2016_task5_laptops_train")
+            and not row["out_of_scope"]]
 
 
-def _hotel_reader(dataset: str, rules) -> Callable[[Path, Taxonomy], list[RealRow]]:
+def _hotel_reader(dataset: str, rules,
+                  dev: tuple[str, ...] = ()) -> Callable[[Path, Taxonomy], list[RealRow]]:
     def read(data_dir: Path, taxonomy: Taxonomy) -> list[RealRow]:
+        parts = set(dev) if scored_split() == "dev" else {dataset}
         return [_aspect_row(key, row["text"], row["aspect_categories"],
                             lambda c: maps.rule_cause(rules, c))
                 for key, row in test_rows(data_dir, "hotel_absa_sentences.jsonl")
-                if row["dataset"] == dataset]
+                if row["dataset"] in parts]
     return read
 
 
@@ -184,12 +194,12 @@ def read_alexa(data_dir: Path, taxonomy: Taxonomy) -> list[RealRow]:
 
 
 def read_own_stories(data_dir: Path, taxonomy: Taxonomy) -> list[RealRow]:
-    """The project's own hand-written test stories (nlp.labelled's test split)."""
+    """The project's own hand-written test stories (nlp.labelled's test split; dev in a dev run)."""
     from nlp.labelled import training_pool
 
     return [RealRow(s.id, s.text, s.sentiment, causes=frozenset(s.causes),
                     polarity=dict(s.cause_polarity), owners=owners_of(s.causes, taxonomy))
-            for s in training_pool()["test"]]
+            for s in training_pool()[scored_split()]]
 
 
 ALL = "*"  # every cause of the taxonomy is scored
@@ -206,7 +216,8 @@ REAL_SETS: tuple[RealSet, ...] = (
     RealSet("hotels_de", "hotel_absa_sentences.jsonl",
             "German hotel sentences, official test split (aspect categories)",
             maps.rules_causes(maps.HOTEL_DE_RULES),
-            _hotel_reader("german_hotel_aspect_test", maps.HOTEL_DE_RULES)),
+            _hotel_reader("german_hotel_aspect_test", maps.HOTEL_DE_RULES,
+                          ("german_hotel_aspect_train", "german_hotel_aspect_dev"))),
     RealSet("germeval", "germeval2017_db_customer_feedback.csv",
             "GermEval 2017 Deutsche Bahn feedback, official test split, relevant rows",
             maps.rules_causes(maps.GERMEVAL_RULES), read_germeval),

@@ -10,17 +10,34 @@ test), and the Alexa reviews' held-out half (nlp.train_sentiment.alexa_half, whi
 already respects). Every other row, and every hand-labelled real text, is test when
 int(sha256(f"{file}|{key}").hexdigest()[:8], 16) % 100 < 30. Training on real data must leave out
 every row for which `is_test` is true, and every hand-labelled row for which `hash_test` is true.
+
+The dev split (`is_dev`), fixed once before the heads were trained on real data, is the part of
+the non-test rows on which training weights and thresholds are picked and which
+`storywatch eval --suite real --split dev` scores: a row is dev when it is not test and
+int(sha256(f"dev|{file}|{key}").hexdigest()[:8], 16) % 100 < 20. In the sentence files
+(laptop_absa.jsonl, hotel_absa_sentences.jsonl) the hash is of `dev|{file}|{text}` instead, so a
+sentence that occurs twice is dev (or train) in both places. Hand-labelled rows are dev when
+`hash_dev` (the same rule on their file and key) holds and `hash_test` does not.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 TEST_PERCENT = 30
+DEV_PERCENT = 20
+# Sentence files whose dev split is chosen by text, since one sentence occurs in several parts.
+TEXT_GROUPED = frozenset({"laptop_absa.jsonl", "hotel_absa_sentences.jsonl"})
+SPLITS = ("test", "dev")
+# The split the suite's readers return (`scoring`); test unless a tuning run asks for dev.
+_SCORED: ContextVar[str] = ContextVar("scored_split", default="test")
 
 # file -> (column, values that mark the official test split)
 OFFICIAL_SPLITS: dict[str, tuple[str, frozenset[str]]] = {
@@ -46,6 +63,12 @@ def hash_test(file: str, key: str) -> bool:
     """The hash rule: True for the ~30% of (file, key) pairs that are test rows."""
     digest = hashlib.sha256(f"{file}|{key}".encode()).hexdigest()
     return int(digest[:8], 16) % 100 < TEST_PERCENT
+
+
+def hash_dev(file: str, key: str) -> bool:
+    """The dev hash: True for ~20% of (file, key) pairs (test rows are excluded by the callers)."""
+    digest = hashlib.sha256(f"dev|{file}|{key}".encode()).hexdigest()
+    return int(digest[:8], 16) % 100 < DEV_PERCENT
 
 
 def order_key(file: str, key: str) -> str:
@@ -93,3 +116,55 @@ def _official_test_keys(file: str, data_dir: str) -> frozenset[str]:
     # Grouped by text: a sentence in the test split is test wherever else it occurs.
     return frozenset(row_key(file, i, row) for i, row in enumerate(rows)
                      if row.get(column) in values or row.get("text") in test_texts)
+
+
+def is_dev(file: str, key: str, data_dir: Path = DEFAULT_DATA_DIR) -> bool:
+    """True when the row is in the fixed dev split: not test, and its dev hash says so.
+
+    For the sentence files the hash is of the row's text (read from `data_dir` once per process),
+    so equal sentences fall on the same side.
+    """
+    if is_test(file, key, data_dir):
+        return False
+    if file in TEXT_GROUPED:
+        return key in _text_dev_keys(file, str(data_dir))
+    return hash_dev(file, key)
+
+
+def is_hand_dev(file: str, key: str) -> bool:
+    """A hand-labelled row (named by its file and key) in the dev split: dev hash, not test."""
+    return hash_dev(file, key) and not hash_test(file, key)
+
+
+@lru_cache(maxsize=4)
+def _text_dev_keys(file: str, data_dir: str) -> frozenset[str]:
+    rows = read_rows(Path(data_dir) / file)
+    return frozenset(row_key(file, i, row) for i, row in enumerate(rows)
+                     if hash_dev(file, str(row.get("text"))))
+
+
+@contextmanager
+def scoring(split: str) -> Iterator[None]:
+    """Within the block, the suite's readers return the rows of `split` ('test' or 'dev')."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    token = _SCORED.set(split)
+    try:
+        yield
+    finally:
+        _SCORED.reset(token)
+
+
+def scored_split() -> str:
+    """The split the suite scores now: 'test', or 'dev' inside `scoring('dev')`."""
+    return _SCORED.get()
+
+
+def in_scored_split(file: str, key: str, data_dir: Path = DEFAULT_DATA_DIR) -> bool:
+    """is_test, or is_dev while the suite scores dev."""
+    return (is_dev if _SCORED.get() == "dev" else is_test)(file, key, data_dir)
+
+
+def hand_in_scored_split(file: str, key: str) -> bool:
+    """hash_test for a hand-labelled row, or is_hand_dev while the suite scores dev."""
+    return is_hand_dev(file, key) if _SCORED.get() == "dev" else hash_test(file, key)

@@ -1,7 +1,8 @@
 """Train the adapter, the sentiment head and the cause heads: `python -m nlp.train_sentiment`.
 
-One command, three steps, all on the CPU (about 23 minutes on 2 cores; vectors are cached in
-~/.cache/storywatch, so a re-run with --keep-adapter takes well under a minute):
+One command, three steps, all on the CPU (the adapter's fine-tune takes most of the time; vectors
+are cached in ~/.cache/storywatch, so a re-run with --keep-adapter is quick; timings in
+docs/nlp.md):
 1. the backbone's low-rank adapter is fine-tuned on the hand-labelled training stories for
    sentiment and causes together (nlp.finetune), saved as nlp/heads/adapter.npz;
 2. the sentiment head, a class-balanced 3-class logistic regression on the adapted backbone's
@@ -12,11 +13,15 @@ One command, three steps, all on the CPU (about 23 minutes on 2 cores; vectors a
    and, at weight HUTTO_WEIGHT, human-rated sentences from the vaderSentiment 3.3.2 sdist (Hutto &
    Gilbert, ICWSM 2014, MIT; fetched with `pip download`, a package registry): without them the
    adapted backbone, which learned sarcasm from the stories, read "Terrible service, never
-   again." as positive;
-3. the per-cause heads and thresholds (nlp.train_causes).
+   again." as positive; and the real training rows of nlp.training.real_data (hand labels, the
+   tweets' tweeteval_val part, ABSA train sentences, star-rated reviews as weak sentiment) at
+   the weights of nlp.training.real_heads, then the neutral offset picked on the real dev split
+   (nlp.real_split.is_dev), which keeps clearly rated reviews from being tagged neutral;
+3. the per-cause heads and thresholds (nlp.train_causes), with the real rows that decide causes.
 Training stories are the train split of tests/data/labelled plus the demo and written stories
 (nlp.labelled). C, the weights and the adapter's epochs were picked on the dev split; the test
-split is never read here. CFPB narrative windows (all negative) were tried earlier and dropped.
+split is never read here, nor is any row of the real sets' test splits (nlp.real_split). CFPB
+narrative windows (all negative) were tried earlier and dropped.
 Output: nlp/heads/{adapter,sentiment_head,cause_heads}.npz (numpy only) and
 nlp/heads/PROVENANCE.md.
 """
@@ -47,6 +52,13 @@ from nlp.provenance import write_provenance
 from nlp.sentiment import CLASSES, HEAD_PATH, SentimentHead
 from nlp.taxonomy import load_taxonomy
 from nlp.train_causes import USER_EXAMPLES, read_user_examples, train_cause_heads
+from nlp.training.real_data import RealExample, real_examples
+from nlp.training.real_heads import (
+    pick_neutral_offset,
+    provenance_section,
+    sentiment_rows,
+    with_neutral_offset,
+)
 
 NLP_DIR = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = NLP_DIR.parent.parent / "shared" / "data"
@@ -147,6 +159,12 @@ def fingerprint(examples: list[Example]) -> str:
     return digest.hexdigest()[:12]
 
 
+def as_examples(rows: list[RealExample]) -> list[Example]:
+    """Real rows as Examples for the fingerprint: the label names the sentiment and causes."""
+    return [Example(r.text, f"{r.sentiment}|{sorted(r.causes.items())}", "real:" + r.source)
+            for r in rows]
+
+
 def in_domain(stories: list[LabelledStory], embed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Story vectors (weight 1) and every sentence with its story's label (SENTENCE_WEIGHT)."""
     rows, labels, weights = [], [], []
@@ -200,16 +218,22 @@ def main(argv: list[str] | None = None) -> None:
     pool = training_pool()
     train, dev = pool["train"], pool["dev"]
     taxonomy = load_taxonomy()
+    ids = [c.id for c in taxonomy.causes]
+    real_train = real_examples(ids, "train", args.data_dir, args.seed)
+    real_dev = real_examples(ids, "dev", args.data_dir, args.seed)
+    dev_texts = {e.text for e in real_dev}
     alexa = [e for e in load_alexa(args.data_dir / "amazon_alexa_reviews.csv")
-             if alexa_half(e.text) == "train"]
+             if alexa_half(e.text) == "train" and e.text not in dev_texts]
     with tempfile.TemporaryDirectory() as tmp:
         cached = options.cache / "vaderSentiment-3.3.2.tar.gz"
         sdist = args.vader_sdist or (cached if cached.is_file() else fetch_vader_sdist(Path(tmp)))
         rated = subsample(load_hutto(sdist), HUTTO_PER_SOURCE, args.seed)
     general = alexa + rated
-    fp = fingerprint(general + [Example(s.text, s.sentiment, s.source) for s in train])
+    fp = fingerprint(general + [Example(s.text, s.sentiment, s.source) for s in train]
+                     + as_examples(real_train))
     print(f"{len(train)} training stories, {len(dev)} dev stories, {len(alexa)} Alexa reviews, "
-          f"{len(rated)} rated sentences; fingerprint {fp}", flush=True)
+          f"{len(rated)} rated sentences, {len(real_train)} real training rows, "
+          f"{len(real_dev)} real dev rows; fingerprint {fp}", flush=True)
     adapter_scores: dict[str, float] = {}
     if not args.keep_adapter or not ADAPTER_PATH.is_file():
         print("fine-tuning the adapter...", flush=True)
@@ -222,12 +246,17 @@ def main(argv: list[str] | None = None) -> None:
     cache = EmbeddingCache(Encoder.load(options), options.cache)
     x_in, y_in, w_in = in_domain(train, cache.stories)
     x_general = cache.encode([e.text for e in general], progress=True)
-    x = np.vstack([x_in, x_general])
-    y = np.concatenate([y_in, [e.label for e in general]])
+    x_real, y_real, w_real = sentiment_rows(real_train, lambda t: cache.encode(t, progress=True))
+    x = np.vstack([x_in, x_general, x_real])
+    y = np.concatenate([y_in, [e.label for e in general], y_real])
     weights = np.concatenate([w_in, [ALEXA_WEIGHT if e.source == "alexa" else HUTTO_WEIGHT
-                                     for e in general]])
+                                     for e in general], w_real])
     head = fit_head(x, y, weights, args.c)
+    offset, real_scores = pick_neutral_offset(head, real_dev, cache.encode(
+        [e.text for e in real_dev], progress=True))
+    head = with_neutral_offset(head, offset)
     scores = dict(adapter_scores)
+    scores.update({f"real dev {k}": v for k, v in real_scores.items()})
     scores.update({f"dev {k}": v for k, v in story_scores(head, dev, cache.stories).items()})
     scores.update({f"train {k}": v for k, v in story_scores(head, train, cache.stories).items()})
     for name, value in scores.items():
@@ -238,11 +267,15 @@ def main(argv: list[str] | None = None) -> None:
              decision=np.array("argmax"))
 
     user = read_user_examples(args.examples, {c.id for c in taxonomy.causes})
-    causes = train_cause_heads(taxonomy, train, cache.encode, cache.stories, user, args.seed)
+    causes = train_cause_heads(taxonomy, train, cache.encode, cache.stories, user, args.seed,
+                               real_train)
     cause_path = args.out.parent / CAUSE_HEADS_PATH.name
     np.savez(cause_path, **{k: causes[k] for k in ("ids", "cause_fingerprints", "coef", "intercept",
                                             "thresholds")})
-    write_provenance(args.out.parent / "PROVENANCE.md", general, train, scores, causes, args, fp)
+    provenance = args.out.parent / "PROVENANCE.md"
+    write_provenance(provenance, general, train, scores, causes, args, fp)
+    with provenance.open("a", encoding="utf-8") as handle:
+        handle.write(provenance_section(real_train, causes["real_rows"], offset, real_scores))
     print(f"saved {args.out} and {cause_path}")
 
 

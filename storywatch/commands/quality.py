@@ -20,7 +20,9 @@ SHARED_ALEXA = SHARED_DATA / "amazon_alexa_reviews.csv"
               help="own: the hand-written labelled stories and star agreement; real: the "
                    "real-data suite with two baselines; all: both.")
 @click.option("--split", "splits", type=click.Choice(["test", "dev"]), multiple=True,
-              help="Own suite: labelled split(s) to score (default: test, then dev).")
+              help="Own suite: labelled split(s) to score (default: test, then dev). Real "
+                   "suite: --split dev scores the dev rows (nlp.real_split.is_dev) instead of "
+                   "the test rows, for tuning.")
 @click.option("--sets", default=None,
               help="Real suite: comma-separated sets to score (default: every set), e.g. "
                    "tweets,laptops.")
@@ -31,6 +33,9 @@ SHARED_ALEXA = SHARED_DATA / "amazon_alexa_reviews.csv"
               help="The shared data folder (default: ../shared/data next to the repository).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Real suite: also write every figure to this JSON file.")
+@click.option("--no-baselines", is_flag=True, default=False,
+              help="Real suite: score the tagger only, without the keyword and MiniLM "
+                   "zero-shot baselines (most of the run time), e.g. while tuning on dev.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Own suite: also compare story sentiment with this warehouse's star ratings.")
 @click.option("--alexa", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -41,8 +46,9 @@ SHARED_ALEXA = SHARED_DATA / "amazon_alexa_reviews.csv"
               help="Taxonomy YAML (default: the packaged one).")
 @translate_errors
 def eval_command(suite: str, splits: tuple[str, ...], sets: str | None, limit: int | None,
-                 data: Path | None, json_path: Path | None, workdir: Path | None,
-                 alexa: Path | None, alexa_limit: int | None, taxonomy: Path | None) -> None:
+                 data: Path | None, json_path: Path | None, no_baselines: bool,
+                 workdir: Path | None, alexa: Path | None, alexa_limit: int | None,
+                 taxonomy: Path | None) -> None:
     """Score the tagger. The own suite (default): per-class precision, recall, F1, macro-F1
     and confusion matrices for sentiment, causes and owners on the hand-labelled stories, then
     agreement of story sentiment with star ratings (warehouse, Alexa reviews). The real suite:
@@ -57,13 +63,17 @@ def eval_command(suite: str, splits: tuple[str, ...], sets: str | None, limit: i
     \b
         storywatch eval --split test --workdir storywatch-data --alexa-limit 500
         storywatch eval --suite real --sets tweets,laptops --limit 100 --json real.json
+        storywatch eval --suite real --split dev --no-baselines
     """
     import nlp
     from nlp.real_eval import select_sets
 
-    if suite == "own" and (sets or limit or json_path):
-        raise click.UsageError("--sets, --limit and --json score the real-data suite: add "
-                               "--suite real (or all).")
+    if suite == "own" and (sets or limit or json_path or no_baselines):
+        raise click.UsageError("--sets, --limit, --json and --no-baselines score the real-data "
+                               "suite: add --suite real (or all).")
+    if suite != "own" and len(set(splits)) > 1:
+        raise click.UsageError("The real-data suite scores one split: give --split test or "
+                               "--split dev, not both.")
     chosen = select_sets([n.strip() for n in sets.split(",") if n.strip()] if sets else None)
     # The backend and model cache of ./storywatch.toml and the environment, as `tag` uses them.
     tagger = nlp.load_tagger(taxonomy, load_settings(Path(".")).tagging.model)
@@ -72,7 +82,9 @@ def eval_command(suite: str, splits: tuple[str, ...], sets: str | None, limit: i
     if suite in ("own", "all"):
         _own_suite(tagger, splits, workdir, alexa, alexa_limit, data_dir)
     if suite in ("real", "all"):
-        _real_suite(tagger, chosen, data_dir, limit or DEFAULT_CAP, json_path)
+        real_split = splits[0] if splits else "test"
+        _real_suite(tagger, chosen, data_dir, limit or DEFAULT_CAP, json_path, real_split,
+                    not no_baselines)
 
 
 def _own_suite(tagger, splits: tuple[str, ...], workdir: Path | None, alexa: Path | None,
@@ -112,28 +124,36 @@ def _own_suite(tagger, splits: tuple[str, ...], workdir: Path | None, alexa: Pat
                    "that star agreement. Pass --alexa FILE to score a file of rated reviews.")
 
 
-def _real_suite(tagger, sets: list, data_dir: Path, cap: int, json_path: Path | None) -> None:
+def _real_suite(tagger, sets: list, data_dir: Path, cap: int, json_path: Path | None,
+                split: str = "test", baselines: bool = True) -> None:
     import time
 
     from nlp.baselines import KeywordBaseline, ZeroShotBaseline
     from nlp.real_eval import run_suite, tagger_system
     from nlp.real_report import render_summary, write_json
+    from nlp.real_split import scoring
 
     def systems() -> dict:
-        return {"tagger": tagger_system(tagger),
-                "keyword": KeywordBaseline(tagger.taxonomy).predict,
-                "zero_shot": ZeroShotBaseline(tagger.taxonomy).predict}
+        chosen = {"tagger": tagger_system(tagger)}
+        if baselines:
+            chosen.update({"keyword": KeywordBaseline(tagger.taxonomy).predict,
+                           "zero_shot": ZeroShotBaseline(tagger.taxonomy).predict})
+        return chosen
 
     start = time.perf_counter()
-    click.echo(f"\nReal-data suite on {data_dir}: at most {cap} test rows per set, the first in "
+    click.echo(f"\nReal-data suite on {data_dir}: at most {cap} {split} rows per set, the first in "
                "a fixed hashed order (nlp.real_split).")
-    results, skipped = run_suite(systems, tagger.taxonomy, data_dir, sets, cap, click.echo)
+    if split == "dev":
+        click.echo("Scoring the DEV split (for tuning; the tables' 'test rows' are dev rows).")
+    with scoring(split):
+        results, skipped = run_suite(systems, tagger.taxonomy, data_dir, sets, cap, click.echo)
     click.echo("\n" + render_summary(results))
     seconds = round(time.perf_counter() - start, 1)
     click.echo(f"\n{len(results)} sets scored, {len(skipped)} skipped, in {seconds}s.")
     if json_path is not None:
         write_json(json_path, results, skipped, {"model": tagger.model_version, "cap": cap,
-                                                 "data": str(data_dir), "seconds": seconds})
+                                                 "split": split, "data": str(data_dir),
+                                                 "seconds": seconds})
         click.echo(f"Figures written to {json_path}.")
 
 
