@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.storywatch-installed
 WORKDIR ?= storywatch-data
 
-.PHONY: install demo demo-headless test lint lock clean
+.PHONY: install demo demo-headless test test-fast lint lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ demo-headless: install
 
 test: install
 	$(PY) -m pytest
+
+# The inner loop: no model load, no browser, no long subprocess crawls, no shared data;
+# `make test` (CI) still runs everything.
+test-fast: install
+	$(PY) -m pytest -m "not model and not browser and not slow and not shared_data"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from crawler import demo_pages
 from crawler.run import Source
+from storywatch.errors import StorywatchError
 
 DEFAULT_STORIES = Path(__file__).resolve().parent / "demo" / "stories.jsonl"
 OUR_BRAND = "Northwind"
@@ -29,7 +30,7 @@ CHANNELS = ("schema_org", "trustpilot", "appstore", "cfpb")
 ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
 
 
-class DemoSiteError(RuntimeError):
+class DemoSiteError(StorywatchError, RuntimeError):
     """The demo site cannot start or was used before `start()`."""
 
 

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from storywatch.errors import StorywatchError
+
 STORY_FIELDS: tuple[str, ...] = (
     "story_key", "source", "source_url", "story_url", "external_id", "brand", "is_competitor",
     "author", "title", "body", "rating", "rating_raw", "published_at", "fetched_at", "language",
@@ -29,7 +31,7 @@ _TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
-class InvalidDate(ValueError):
+class InvalidDate(StorywatchError, ValueError):
     """A date string that no known format can read."""
 
 

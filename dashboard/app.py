@@ -19,7 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.data import WORKDIR_KEY, problem_sentence
-from warehouse import WarehouseError
+from storywatch.errors import StorywatchError
 
 DEFAULT_WORKDIR = "storywatch-data"
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -46,7 +46,7 @@ navigation = st.navigation([
 ])
 try:
     navigation.run()
-except WarehouseError as error:
-    # The pages handle warehouse problems where they read; this catches any they miss, so a
-    # user still gets one sentence and never a traceback.
+except StorywatchError as error:
+    # The pages handle warehouse problems where they read; this catches any domain error they
+    # miss, by type, so a user still gets one sentence and never a traceback.
     st.warning(problem_sentence(error))

@@ -21,13 +21,14 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from storywatch.errors import StorywatchError
 from warehouse import (
     WarehouseBusy,
     WarehouseCorrupt,
     WarehouseError,
-    connect_read_only,
     database_path,
     queries,
+    reading,
     reply_queries,
     report_queries,
 )
@@ -64,30 +65,27 @@ def _named(name: str):
 
 
 @contextmanager
-def reading(workdir: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, closed afterwards; a failed query becomes a WarehouseError."""
+def page_reading(workdir: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`warehouse.reading` with the dashboard's short wait; a failed query is a WarehouseError."""
     seen = _BUSY_SEEN.get(workdir)
     recently_busy = seen is not None and time.monotonic() - seen < BUSY_MEMORY_SECONDS
     try:
-        con = connect_read_only(Path(workdir),
-                                wait_seconds=0.0 if recently_busy else LOCK_WAIT_SECONDS)
+        with reading(Path(workdir),
+                     wait_seconds=0.0 if recently_busy else LOCK_WAIT_SECONDS) as con:
+            yield con
     except WarehouseBusy:
         _BUSY_SEEN[workdir] = time.monotonic()
         raise
-    try:
-        yield con
     except duckdb.Error as error:
         raise WarehouseError(
             f"The warehouse {database_path(Path(workdir))} could not answer ({error}); "
             "run `storywatch load` to bring its schema up to date."
         ) from error
-    finally:
-        con.close()
 
 
 def ask(workdir: str, name: str, **filters: object) -> pd.DataFrame | int:
     """Run the named query `<name>` on a read-only connection, uncached."""
-    with reading(workdir) as con:
+    with page_reading(workdir) as con:
         return _named(name)(con, **filters)
 
 
@@ -97,8 +95,9 @@ def query(workdir: str, name: str, **filters: object) -> pd.DataFrame | int:
     return ask(workdir, name, **filters)
 
 
-def problem_sentence(error: WarehouseError) -> str:
-    """What a page says when it cannot read the warehouse: busy means retry, corrupt repair."""
+def problem_sentence(error: StorywatchError) -> str:
+    """What a page says when it cannot go on: busy means retry, corrupt repair, else the error's
+    own sentence (every StorywatchError says how to fix it)."""
     if isinstance(error, WarehouseBusy):
         return ("The warehouse is being updated right now (a crawl, load or tag is writing to "
                 f"it): retry in a moment. {error}")
@@ -197,7 +196,7 @@ def report_files(workdir: str, period: str, end: date | None) -> dict[str, tuple
     from warehouse.export import write_report
     from warehouse.report_data import gather_report
 
-    with reading(workdir) as con:
+    with page_reading(workdir) as con:
         data = gather_report(con, None, period, end)
     with tempfile.TemporaryDirectory() as folder:
         written = write_report(data, Path(folder), ["html", "pdf"])

@@ -7,8 +7,9 @@ head scores highest. Causes without a head fall back to zero-shot linking as fol
 Every cause in the taxonomy is represented by the embeddings of its description and its example
 phrases, computed once per tagger. A sentence's similarity to a cause is the mean of its TOP_K best
 cosine similarities to those phrases (one lucky phrase match alone is too noisy), and it only counts
-for causes within SENTENCE_MARGIN of its own best cause (which lifted F1 from 0.54 to 0.67 on the
-written stories in tests/data/nlp, where the global threshold was also picked). A story is linked
+for causes within SENTENCE_MARGIN of its own best cause (otherwise a sentence plainly about one
+cause also links the causes it merely resembles; the margin and the global threshold were picked
+on the written stories in tests/data/nlp, figures in docs/nlp.md). A story is linked
 to every cause whose best sentence reaches the threshold (the cause's own, else the taxonomy's), so
 a story can have several causes, or none when it says nothing about policies or operations. The best
 sentence is the evidence, with its own sentiment, so a positive story can carry a negative cause.

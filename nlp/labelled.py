@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storywatch.errors import StorywatchError
+
 REPO = Path(__file__).resolve().parent.parent
 LABELLED_DIR = REPO / "tests" / "data" / "labelled"
 DEMO_STORIES = REPO / "crawler" / "demo" / "stories.jsonl"
@@ -22,7 +24,7 @@ SENTIMENTS = ("negative", "neutral", "positive")
 SPLITS = ("train", "dev", "test")
 
 
-class LabelledDataError(ValueError):
+class LabelledDataError(StorywatchError, ValueError):
     """A labelled-stories file is unreadable or a record is malformed."""
 
 

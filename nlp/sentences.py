@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 
-# Part of the encoder version: bump it whenever splitting changes, so cached vectors are redone.
-SPLITTER_VERSION = "s1"
+from storywatch.versions import code_digest
+
 MAX_SENTENCES = 60
 MAX_WORDS = 60
 _ABBREVIATIONS = {
@@ -149,3 +150,12 @@ def read_story(text: str) -> tuple[str | None, list[str]]:
     text = clean_text(text or "")
     language = detect_language(text)
     return language, split_sentences(text) if language in (None, "en") else []
+
+
+def splitter_version() -> str:
+    """'s' and a digest of this module's code, part of the encoder version.
+
+    Everything here decides how a story is read, so any edit to it (not to comments or
+    docstrings) makes a new version, and vectors cached under the old one are redone.
+    """
+    return "s" + code_digest(sys.modules[__name__])

@@ -19,15 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
+from storywatch.errors import StorywatchError
+
 CLASSES = ("negative", "neutral", "positive")
 # A story or sentence is neutral only while it leans neither way: with an argmax head, a neutral
-# argmax whose score p(pos) - p(neg) reaches this is given the polarity it leans to (same dev
-# macro-F1 from 0.4 up; it keeps a repeated complaint from reading as neutral at -0.44).
+# argmax whose score p(pos) - p(neg) reaches this is given the polarity it leans to, so a repeated
+# complaint does not read as neutral; the lowest value that left dev scores unchanged
+# (docs/nlp.md, figures behind the code).
 NEUTRAL_MAX_SCORE = 0.4
 HEAD_PATH = Path(__file__).resolve().parent / "heads" / "sentiment_head.npz"
 
 
-class HeadMissing(FileNotFoundError):
+class HeadMissing(StorywatchError, FileNotFoundError):
     """The sentiment head file is absent or unreadable."""
 
 

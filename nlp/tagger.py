@@ -6,7 +6,8 @@ every story of a chunk into sentences and runs the backbone once per story (`emb
 vectors pooled from the story's token states, and the story vector); the same vectors feed the
 sentiment head and the cause linker (`tag_embedded`), then each story's results are put back in
 input order.
-`model_version` names the backbone, head and taxonomy, so changing any of them re-tags.
+`model_version` names the backbone, heads and taxonomy and digests the code that makes tags, so
+changing any of them re-tags.
 
 Example:
     >>> tagger = load_tagger()
@@ -15,6 +16,7 @@ Example:
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from nlp.replies import ReplyClassifier, ReplyTag
 from nlp.sentences import clean_text, read_story
 from nlp.sentiment import SentimentHead
 from nlp.taxonomy import Taxonomy, load_taxonomy
+from storywatch.versions import code_digest, digest
 
 STORIES_PER_CHUNK = 128
 
@@ -84,8 +87,8 @@ class Tagger:
     def model_version(self) -> str:
         """Short id of backbone + heads + taxonomy, e.g. 'minilm-l6-v2-int8.h1a2b3c4d.t0112a457'.
 
-        The 'h' part hashes the full encoder version (adapter, backend, splitter), the sentiment
-        head and the cause heads together.
+        The 'h' part hashes the full encoder version (adapter, backend, splitter, vector code),
+        the sentiment head and cause heads files and the code that reads tags off the vectors.
         """
         return _model_version(self.encoder.backend, self.encoder_version, self.head,
                               self.cause_heads, self.taxonomy)
@@ -126,7 +129,7 @@ class Tagger:
 
     @property
     def reply_version(self) -> str:
-        """The reply classifier's version: the encoder plus nlp.replies' prototypes and rules.
+        """The reply classifier's version: the encoder plus a digest of nlp.replies' code.
 
         Not the taxonomy or the heads: a taxonomy change re-tags stories but leaves replies alone.
         """
@@ -228,18 +231,20 @@ def tagger_versions(taxonomy_path: Path | None = None,
 
 def _model_version(backend: str, encoder: str, head: SentimentHead,
                    cause_heads: CauseHeads | None, taxonomy: Taxonomy) -> str:
-    import hashlib
+    """The 'h' part digests the encoder version, the head files and the code that turns
+    vectors into tags (this module, the sentiment head, the cause linker and heads)."""
+    from nlp import cause_heads as cause_heads_code
+    from nlp import causes as causes_code
+    from nlp import sentiment
 
     causes = cause_heads.fingerprint if cause_heads else "zero-shot"
-    heads = hashlib.sha256(f"{encoder}.{head.fingerprint}.{causes}".encode()).hexdigest()[:8]
+    code = code_digest(sys.modules[__name__], sentiment, causes_code, cause_heads_code)
+    heads = digest(encoder, head.fingerprint, causes, code)
     return f"{short_name(backend)}.h{heads}.t{taxonomy.fingerprint}"
 
 
 def _reply_version(encoder: str) -> str:
-    import hashlib
-
+    """The encoder version and a digest of nlp.replies' code: prototypes, rules and logic."""
     from nlp import replies
 
-    rules = repr((replies.LABELS, replies.PROTOTYPES, replies.RULEBOOK.pattern,
-                  replies.APOLOGY.pattern, replies.MIN_SIMILARITY))
-    return f"{encoder}.r{hashlib.sha256(rules.encode()).hexdigest()[:8]}"
+    return f"{encoder}.r{code_digest(replies)}"

@@ -13,11 +13,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from storywatch.errors import StorywatchError
+
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent / "taxonomy.yaml"
 DEFAULT_THRESHOLD = 0.4
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(StorywatchError, ValueError):
     """The taxonomy file is missing, not valid YAML, or a cause is malformed."""
 
 

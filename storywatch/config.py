@@ -19,7 +19,12 @@ them), `backend` (onnx-int8, the default; onnx for fp32; torch) and `model_cache
 built ONNX model, default ~/.cache/storywatch; relative to the config file); the environment
 variables `STORYWATCH_BACKEND` and `STORYWATCH_CACHE` override those two. The optional `[sql]`
 table: `readable_paths` (list of folders, relative to the config file, whose files `storywatch sql`
-may read besides WORKDIR/files). A key that the file or a table does not take (a typo such as
+may read besides WORKDIR/files). The optional `[alerts]` table (`storywatch alerts`; keys and
+defaults in docs/alerts.md and storywatch/alert_options.py): detection (`period`,
+`baseline_weeks`, `sensitivity`, `min_stories`) and delivery (`email_to`, `smtp_host`,
+`smtp_port`, `smtp_from`, `smtp_user`, `smtp_password_env`: the NAME of the environment variable
+holding the password, never the password; `starttls`, `webhook_url`). A key that the file or a
+table does not take (a typo such as
 `fromat`, or `[[competitor]]`) is an error listing the keys it takes.
 """
 from __future__ import annotations
@@ -31,12 +36,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nlp.options import BACKENDS, ModelOptions
+from storywatch.alert_options import ALERT_KEYS, AlertOptions, alert_problem, build_alert_options
+from storywatch.errors import StorywatchError
 
 DEFAULT_WORKDIR = Path("storywatch-data")
 CONFIG_NAME = "storywatch.toml"
 
 
-class ConfigError(Exception):
+class ConfigError(StorywatchError):
     """The configuration file is missing something or malformed."""
 
 
@@ -146,6 +153,17 @@ def sql_readable_paths(table: object, where: str, base: Path = Path(".")) -> tup
     return tuple(base / Path(p).expanduser() for p in paths)
 
 
+def alert_options(table: object, where: str, environ: dict[str, str]) -> AlertOptions:
+    """The `[alerts]` table (checked), with the SMTP password read from the variable it names."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table, e.g. [alerts] with email_to = [...].")
+    problem = alert_problem(table)
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
+    _check_keys(table, tuple(ALERT_KEYS), where)
+    return build_alert_options(table, environ)
+
+
 @dataclass(frozen=True)
 class Settings:
     workdir: Path
@@ -157,6 +175,7 @@ class Settings:
     crawl: CrawlOptions = field(default_factory=CrawlOptions)
     tagging: TaggingOptions = field(default_factory=TaggingOptions)
     sql_readable_paths: tuple[Path, ...] = ()
+    alerts: AlertOptions = field(default_factory=AlertOptions)
 
 
 def find_config(workdir: Path, explicit: Path | None) -> Path | None:
@@ -172,7 +191,8 @@ def find_config(workdir: Path, explicit: Path | None) -> Path | None:
 
 
 # What each part of storywatch.toml takes; anything else is a typo that would be ignored silently.
-TOP_LEVEL_KEYS = ("taxonomy", "brand", "competitors", "sources", "crawl", "tagging", "sql")
+TOP_LEVEL_KEYS = ("taxonomy", "brand", "competitors", "sources", "crawl", "tagging", "sql",
+                  "alerts")
 BRAND_KEYS = ("name",)
 SOURCE_KEYS = ("brand", "format", "url")
 
@@ -253,6 +273,7 @@ def load_settings(
         tagging=tagging_options(data.get("tagging", {}), f"{path}: [tagging]", environ,
                                 path.parent),
         sql_readable_paths=sql_readable_paths(data.get("sql", {}), f"{path}: [sql]", path.parent),
+        alerts=alert_options(data.get("alerts", {}), f"{path}: [alerts]", environ),
     )
 
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import dashboard
-from warehouse import WarehouseError, connect, database_path
+from warehouse import WarehouseError, database_path, writing
 from warehouse.report_rollups import refresh_rollups, rollups_current
 
 APP = Path(dashboard.__file__).resolve().parent / "app.py"
@@ -36,16 +36,13 @@ def prepare_rollups(workdir: Path, wait_seconds: float = 1.0) -> bool:
     if not database_path(workdir).exists():
         return False
     try:
-        con = connect(workdir, wait_seconds=wait_seconds)
+        with writing(workdir, wait_seconds=wait_seconds) as con:
+            if rollups_current(con):
+                return False
+            refresh_rollups(con)
+            return True
     except WarehouseError:
         return False  # a writer is at work; the dashboard reads the views meanwhile
-    try:
-        if rollups_current(con):
-            return False
-        refresh_rollups(con)
-        return True
-    finally:
-        con.close()
 
 
 def serve_dashboard(workdir: Path, port: int, address: str = "127.0.0.1") -> int:

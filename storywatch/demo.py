@@ -43,7 +43,7 @@ def run_demo(
 ) -> DemoResult:
     """Crawl the demo site into `workdir`, load, tag and export; return what was made."""
     from crawler.demo_site import DemoSite
-    from warehouse import connect_read_only, database_path
+    from warehouse import database_path, reading
     from warehouse.export import export_report
 
     workdir = Path(workdir)
@@ -65,9 +65,6 @@ def run_demo(
     echo(f"Tagged {tagged.stories} stories ({tagged.stories_per_second:.0f} stories/s).")
     exports: list[Path] = []
     if export_formats:
-        con = connect_read_only(workdir)
-        try:
+        with reading(workdir) as con:
             exports = export_report(con, workdir / "exports", list(export_formats), brand=OUR_BRAND)
-        finally:
-            con.close()
     return DemoResult(workdir, database_path(workdir), crawled, loaded, tagged, exports)

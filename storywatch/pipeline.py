@@ -13,7 +13,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from storywatch.config import Settings
-from warehouse import connect
+from storywatch.errors import StorywatchError
+from warehouse import writing
 from warehouse.crawl_log import CrawlRun, record_crawl_runs
 from warehouse.db import SharedWriter
 from warehouse.embedding_store import StoryVectors, cached_vectors, prune_vectors, save_vectors
@@ -32,7 +33,7 @@ TAG_BATCH = 128
 CACHE_WINDOW = 4096
 
 
-class PipelineError(Exception):
+class PipelineError(StorywatchError):
     """A step of the flow cannot run; the message says how to fix it."""
 
 
@@ -80,8 +81,7 @@ def crawl(
         redact=settings.crawl.redact, known_keys=known,
         settings=settings.crawl.scrapy_settings(),
     )
-    con = connect(settings.workdir)
-    try:
+    with writing(settings.workdir) as con:
         record_crawl_runs(con, [
             CrawlRun(
                 source=r.detected_format or r.source.format, brand=r.source.brand,
@@ -91,8 +91,6 @@ def crawl(
             )
             for r in results
         ])
-    finally:
-        con.close()
     return results
 
 
@@ -110,13 +108,11 @@ def crawl_url(
 def _known_keys(settings: Settings, formats: set[str]) -> set[str]:
     from crawler.landing import landed_story_keys
 
-    con = connect(settings.workdir)
-    try:
+    # Opened to write, not to read: the first crawl of a workdir creates its warehouse here.
+    with writing(settings.workdir) as con:
         chosen = None if "auto" in formats else sorted(formats)
         keys = known_story_keys(con, chosen)
         loaded = loaded_landing_files(con)
-    finally:
-        con.close()
     return keys | landed_story_keys(Path(settings.workdir) / LANDING_DIR, skip=loaded)
 
 
@@ -145,16 +141,13 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
     else:
         versions = TaggerVersions(tagger.model_version, tagger.reply_version,
                                   tagger.encoder_version)
-    con = connect(settings.workdir)
-    try:
+    with writing(settings.workdir) as con:
         pending = pending_stories(con, versions.model)
         replies = pending_replies(con, versions.replies)
         if not pending:
             set_current_model(con, versions.model)
         if not replies:
             set_current_reply_version(con, versions.replies)
-    finally:
-        con.close()
     if tagger is None and (pending or replies):
         from nlp import load_tagger
 
@@ -163,15 +156,12 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
     embedded = _tag_stories(settings, tagger, pending, progress) if pending else 0
     if replies:
         _classify_replies(settings, tagger, versions.replies, replies, progress)
-    con = connect(settings.workdir)
-    try:
+    with writing(settings.workdir) as con:
         if settings.tagging.cache_embeddings:
             # The current model's tags all come from this encoder: older vectors are unused.
             prune_vectors(con, versions.encoder)
         if pending:
             refresh_rollups(con)
-    finally:
-        con.close()
     return TagReport(versions.model, len(pending), time.perf_counter() - started,
                      embedded=embedded, from_cache=len(pending) - embedded, replies=len(replies))
 
@@ -195,8 +185,9 @@ def _tag_stories(settings: Settings, tagger, pending: list[PendingStory], progre
             fresh = tagger.embed([story.text for story in missing]) if missing else []
             ready.update((story.story_key, item) for story, item in zip(missing, fresh))
             results = tagger.tag_embedded([ready[story.story_key] for story in batch])
-            con = connect(settings.workdir)
-            try:
+            # A batch's vectors and tags are saved together, and the file is let go until the
+            # next batch is ready, so readers get in between.
+            with writing(settings.workdir) as con:
                 if cache:
                     save_vectors(con, tagger.encoder_version, [
                         StoryVectors(story.story_key, story.body_hash, item.vectors)
@@ -206,8 +197,6 @@ def _tag_stories(settings: Settings, tagger, pending: list[PendingStory], progre
                     (story.story_key, story.body_hash, result.to_dict())
                     for story, result in zip(batch, results)
                 ])
-            finally:
-                con.close()
             embedded += len(missing)
             done = window_start + start + len(batch)
             bar.set_postfix_str(f"{done - embedded} from cache", refresh=False)
@@ -218,12 +207,11 @@ def _tag_stories(settings: Settings, tagger, pending: list[PendingStory], progre
 
 def _from_cache(settings: Settings, tagger, batch: list[PendingStory]) -> dict:
     """The batch's stories whose cached vectors match their text and the encoder, as Embedded."""
-    con = connect(settings.workdir)
-    try:
+    # As a writer, like every step of tagging: one process cannot mix read-only and read-write
+    # connections to one file.
+    with writing(settings.workdir) as con:
         found = cached_vectors(con, tagger.encoder_version,
                                [(story.story_key, story.body_hash) for story in batch])
-    finally:
-        con.close()
     ready = {}
     for story in batch:
         if story.story_key in found:
@@ -240,13 +228,10 @@ def _classify_replies(settings: Settings, tagger, version: str, replies: list[Pe
     for start in range(0, len(replies), TAG_BATCH):
         batch = replies[start:start + TAG_BATCH]
         classes = tagger.classify_replies([reply.reply for reply in batch])
-        con = connect(settings.workdir)
-        try:
+        with writing(settings.workdir) as con:
             save_reply_tags(con, version, [
                 (reply.story_key, reply.reply_hash, found.to_dict())
                 for reply, found in zip(batch, classes)
             ])
-        finally:
-            con.close()
         bar.update(len(batch))
     bar.close()

@@ -57,6 +57,7 @@ def test_crawl_url_follows_the_feed_a_page_advertises(site: LoopbackSite, workdi
     assert f"Found 2 stories at {site.url('/forum/')} (format: feed)." in result.output
 
 
+@pytest.mark.slow  # three crawls, each in its own process
 def test_crawl_url_says_why_nothing_was_found(site: LoopbackSite, workdir: Path) -> None:
     result = invoke("crawl", "--workdir", workdir, "--url", site.url("/about"),
                     "--brand", "Sofatown")

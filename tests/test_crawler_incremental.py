@@ -10,6 +10,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from crawler.demo_site import DemoSite
 from crawler.loopback import LoopbackSite, Reply, review_page
 from crawler.run import CrawlOptions, Source, crawl, start_crawl
@@ -23,6 +25,7 @@ def page_requests(site: DemoSite) -> int:
     return sum(path != "/robots.txt" for path in site.requested_paths)
 
 
+@pytest.mark.slow  # every demo source crawled twice, two stories a page
 def test_a_recrawl_stops_at_stories_already_stored(workdir: Path) -> None:
     with DemoSite(page_size=2) as site:
         sources = site.sources()
@@ -41,6 +44,7 @@ def test_a_recrawl_stops_at_stories_already_stored(workdir: Path) -> None:
     assert report.inserted == 0 and report.unchanged == sum(r.stories for r in second)
 
 
+@pytest.mark.slow  # two crawls in a row
 def test_landed_but_unloaded_stories_count_as_known(workdir: Path) -> None:
     routes = {"/r/": Reply(body=review_page([("a", "One"), ("b", "Two")], "/r/2").encode()),
               "/r/2": Reply(body=review_page([("c", "Three")]).encode())}
@@ -65,6 +69,7 @@ def test_the_same_story_on_two_pages_lands_once(tmp_path: Path) -> None:
         "a", "b", "c"]
 
 
+@pytest.mark.slow  # a crawl killed mid-way, then a full re-crawl
 def test_kill_9_mid_crawl_leaves_nothing_loadable_and_a_rerun_loses_nothing(
     workdir: Path, tmp_path: Path
 ) -> None:
@@ -105,6 +110,7 @@ def test_kill_9_mid_crawl_leaves_nothing_loadable_and_a_rerun_loses_nothing(
                                   for n in range(1, pages + 1) for i in (1, 2))
 
 
+@pytest.mark.slow  # two crawls and loads in a row
 def test_an_edited_story_updates_its_row_and_the_old_text_stays_in_landing(workdir: Path) -> None:
     routes = {"/r/": Reply(body=review_page([("a", "Slow delivery"), ("b", "Fine")]).encode())}
     with LoopbackSite(routes) as site:

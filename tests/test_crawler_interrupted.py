@@ -63,6 +63,7 @@ def wait_for(condition, seconds: float) -> bool:
     return condition()
 
 
+@pytest.mark.slow  # a `storywatch crawl` process killed mid-crawl, then a re-run
 @pytest.mark.parametrize("kill_with", [signal.SIGTERM, signal.SIGKILL], ids=["TERM", "KILL"])
 def test_killing_storywatch_crawl_stops_its_child_and_the_next_run_salvages(
     workdir: Path, tmp_path: Path, kill_with: signal.Signals

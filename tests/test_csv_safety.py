@@ -119,6 +119,7 @@ def downloads(monkeypatch) -> dict[str, bytes]:
     return offered
 
 
+@pytest.mark.slow  # every table of every page rendered and downloaded
 @pytest.mark.parametrize("page", PAGES)
 def test_every_dashboard_csv_download_is_formula_free(monkeypatch, hostile_workdir, downloads,
                                                      page):

@@ -96,6 +96,7 @@ def test_overview_shows_net_scores_changes_and_top_stories(monkeypatch, fixture_
     assert_no_markup_holds_story_text(app)
 
 
+@pytest.mark.slow  # the app run again after each of five filter changes
 def test_sidebar_filters_change_the_numbers_and_follow_the_user(monkeypatch, fixture_workdir):
     app = open_app(monkeypatch, fixture_workdir)
     app.multiselect(key="filter_brands").set_value(["Northwind"]).run()
@@ -118,6 +119,7 @@ def test_sidebar_filters_change_the_numbers_and_follow_the_user(monkeypatch, fix
     assert all("refunds" in causes for causes in app.dataframe[0].value["causes"])
 
 
+@pytest.mark.slow  # the page run again after each selection
 def test_competitors_gap_table_and_stories_behind_a_cell(monkeypatch, fixture_workdir):
     app = open_app(monkeypatch, fixture_workdir, "pages/competitors.py")
     assert app.title[0].value == "Competitors"
@@ -135,6 +137,7 @@ def test_competitors_gap_table_and_stories_behind_a_cell(monkeypatch, fixture_wo
     assert_no_markup_holds_story_text(app)
 
 
+@pytest.mark.slow  # the page run again after each selection
 def test_causes_by_owner_movers_and_trend(monkeypatch, fixture_workdir):
     app = open_app(monkeypatch, fixture_workdir, "pages/causes.py")
     assert app.title[0].value == "Causes & owners"
@@ -199,6 +202,7 @@ def test_missing_warehouse_tells_what_to_run(monkeypatch, tmp_path, page):
     assert "storywatch demo" in app.info[0].value
 
 
+@pytest.mark.slow  # six page runs on two fresh warehouses
 def test_empty_and_untagged_warehouse_tell_what_to_run(monkeypatch, tmp_path):
     connect(tmp_path).close()
     app = open_app(monkeypatch, tmp_path, "pages/causes.py")
@@ -282,6 +286,7 @@ def test_story_shows_its_reply_class_as_plain_text(monkeypatch, replied_workdir)
     assert_no_markup_holds_story_text(app)
 
 
+@pytest.mark.slow  # the page run again after a filter change
 def test_competitors_show_how_each_brand_answers(monkeypatch, replied_workdir, fixture_workdir):
     replied = {}
     for story in fixture_stories():

@@ -87,6 +87,7 @@ def test_busy_warehouse_with_nothing_cached_says_retry(monkeypatch, fixture_work
     assert any(BUSY in text and "retry in a moment" in text for text in shown), shown
 
 
+@pytest.mark.slow  # each page runs twice; the quick check of busy pages is the one above
 @pytest.mark.parametrize("page", PAGES)
 def test_busy_warehouse_after_the_cache_expired_shows_the_last_data(monkeypatch, fixture_workdir,
                                                                     cold, page):
@@ -107,6 +108,7 @@ def test_busy_warehouse_after_the_cache_expired_shows_the_last_data(monkeypatch,
     assert sorted(button.label for button in app.get("download_button")) == downloads
 
 
+@pytest.mark.slow  # a timing check: seconds of lock waits by design
 def test_a_busy_page_waits_for_the_lock_once_not_per_table(monkeypatch, fixture_workdir, cold):
     app = open_page(monkeypatch, fixture_workdir, None)
     monkeypatch.setattr(dashboard.data, "LOCK_WAIT_SECONDS", 1.5)

@@ -13,6 +13,9 @@ from nlp.encoder import Encoder
 from nlp.options import ModelOptions
 from nlp.sentences import split_sentences
 
+# The `backbone` fixture loads the torch model itself, outside the session's tagger.
+pytestmark = pytest.mark.model
+
 TEXTS = [
     "Still no refund after six weeks. Nobody answers the phone.",
     "Returned the kettle without a receipt and they swapped it on the spot. Brilliant.",

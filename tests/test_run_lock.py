@@ -92,6 +92,7 @@ def holder(workdir: Path):
         process.communicate("\n", timeout=30)
 
 
+@pytest.mark.slow  # two `storywatch run` processes, the first one to its end
 def test_second_run_fails_at_once_naming_the_first(workdir: Path, tmp_path: Path) -> None:
     site = StalledSite()
     config = tmp_path / "storywatch.toml"

@@ -10,9 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from crawler.items import make_story
 from warehouse import WarehouseBusy, connect, connect_read_only
 from warehouse.loader import upsert_stories
+
+# Each test runs thousands of stories through `storywatch load` or `tag` in another process.
+pytestmark = pytest.mark.slow
 
 STORIES = 3000
 FILES = 3
@@ -128,6 +133,7 @@ def test_load_killed_half_way_is_finished_by_the_next_load(workdir):
     assert rerun.communicate(timeout=240)[0].startswith("Loaded 0 landing files: 0 new stories")
 
 
+@pytest.mark.model  # `storywatch tag` loads the model in its own process
 def test_reader_waits_a_moment_at_most_during_tagging(workdir):
     con = connect(workdir)
     upsert_stories(con, _records(TAGGED_STORIES))

@@ -1,7 +1,8 @@
 """The warehouse: a DuckDB file holding stories, tags and the named views everyone reads.
 
-Only this package writes SQL. Writers (load, tag) open the file read-write in short transactions;
-the dashboard, exports and `storywatch sql` open it read-only.
+Only this package writes SQL. Writers (load, tag) open the file read-write in short transactions
+(`with writing(workdir) as con:`, or a `SharedWriter` for a long run); the dashboard, exports and
+`storywatch sql` open it read-only (`with reading(workdir) as con:`).
 """
 from warehouse.db import (
     WarehouseBusy,
@@ -10,7 +11,9 @@ from warehouse.db import (
     connect,
     connect_read_only,
     database_path,
+    reading,
+    writing,
 )
 
 __all__ = ["WarehouseBusy", "WarehouseCorrupt", "WarehouseError", "connect", "connect_read_only",
-           "database_path"]
+           "database_path", "reading", "writing"]

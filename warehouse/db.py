@@ -1,5 +1,8 @@
 """Opening the DuckDB file: read-write with migrations applied, or read-only with a retry on the lock.
 
+There is one way to read, `with reading(workdir) as con:` (read-only, closed after the block), and
+one way to write, `with writing(workdir) as con:` (one transaction, committed at the end of the
+block or rolled back when it fails, then closed); a long batched write uses a `SharedWriter`.
 DuckDB lets one process write at a time, and a reader in another process can open the file only
 while no writer has it open. Readers (dashboard, sql, exports) retry briefly while a writer holds
 the file; writers hold it in short turns (`SharedWriter`), so a reader never waits for a whole
@@ -18,6 +21,8 @@ from typing import Self
 
 import duckdb
 
+from storywatch.errors import StorywatchError
+
 DATABASE_NAME = "storywatch.duckdb"
 # A waiting opener retries this often. A SharedWriter leaves the file free for longer than that
 # between its turns, so a waiting reader always gets one try in the gap.
@@ -26,7 +31,7 @@ TURN_SECONDS = 1.0
 TURN_GAP_SECONDS = 0.2
 
 
-class WarehouseError(Exception):
+class WarehouseError(StorywatchError):
     """A warehouse problem explained in one sentence that says how to fix it."""
 
 
@@ -99,16 +104,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     for number, name, sql in _migrations():
         if number in done:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [number, name]
             )
-            con.execute("COMMIT")
-        except duckdb.Error:
-            con.execute("ROLLBACK")
-            raise
         applied.append(name)
     return applied
 
@@ -120,6 +120,9 @@ def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyCo
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
+            # DuckDB has one IOException for a held lock and for an unreadable file: only its
+            # message tells them apart, so this is the one place that reads it; past here the
+            # difference is a type (WarehouseBusy or WarehouseCorrupt).
             if "lock" not in str(error).lower():
                 raise WarehouseCorrupt(
                     f"{path} cannot be opened as a DuckDB warehouse ({error}). Move it aside "
@@ -162,6 +165,45 @@ def connect_read_only(workdir: Path, wait_seconds: float = 10.0) -> duckdb.DuckD
             "(or `storywatch demo`) first."
         )
     return _open(path, read_only=True, wait_seconds=wait_seconds)
+
+
+@contextmanager
+def reading(workdir: Path, wait_seconds: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An existing warehouse, read-only for the block and closed after it (a writer may go next).
+
+    Example:
+        >>> with reading(Path("storywatch-data")) as con:
+        ...     con.execute("SELECT count(*) FROM stories").fetchone()
+        (191,)
+
+    Raises:
+        WarehouseError: no warehouse yet; WarehouseBusy: a writer holds it past `wait_seconds`;
+            WarehouseCorrupt: DuckDB cannot read it (each message says what to do).
+    """
+    con = connect_read_only(workdir, wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def writing(workdir: Path, wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse read-write (created and migrated as needed) for one transaction.
+
+    The block's writes commit together at its end, or roll back when it fails; the file is
+    closed after it either way, so readers get in. A `transaction()` inside the block joins this
+    one. For a long run of writes that should let readers in between, use `SharedWriter`.
+
+    Raises:
+        WarehouseBusy, WarehouseCorrupt: as `reading` does.
+    """
+    con = connect(workdir, wait_seconds)
+    try:
+        with transaction(con):
+            yield con
+    finally:
+        con.close()
 
 
 class SharedWriter:
@@ -220,16 +262,31 @@ class SharedWriter:
             self._closed_at = time.monotonic()
 
 
+# Connections inside a `transaction()` right now, by id: DuckDB has no nested transactions, so a
+# nested one joins the outer (a `writing()` block calling `save_tags` commits once, at its end).
+_IN_TRANSACTION: set[int] = set()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN ... COMMIT, or ROLLBACK and re-raise when the body fails: all or nothing."""
+    """BEGIN ... COMMIT, or ROLLBACK and re-raise when the body fails: all or nothing.
+
+    Inside another `transaction()` on the same connection it joins that one, whose end commits
+    or rolls back the whole.
+    """
+    if id(con) in _IN_TRANSACTION:
+        yield con
+        return
     con.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(id(con))
     try:
         yield con
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        _IN_TRANSACTION.discard(id(con))
 
 
 def make_current(con: duckdb.DuckDBPyConnection, table: str, column: str, version: str) -> None:

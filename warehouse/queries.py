@@ -25,7 +25,7 @@ Names = Sequence[str] | None
 
 # Fixed filter clauses, keyed by filter name; user values only ever reach SQL as parameters.
 _CLAUSES = {
-    # list_contains, not IN (SELECT unnest(?)): a semi join is ~10x slower on a big table.
+    # list_contains, not IN (SELECT unnest(?)): a semi join is far slower on a big table.
     "brands": "list_contains(CAST(? AS VARCHAR[]), brand)",
     "sources": "list_contains(CAST(? AS VARCHAR[]), source)",
     "causes": ("story_key IN (SELECT story_key FROM story_causes "

@@ -1,23 +1,30 @@
 """Rollups: the story views materialised as tables and daily counts, used only while current.
 
-Every dashboard question reads the views, and the views join stories, tags and causes: about
-0.3-0.5 s per question at a million stories on two cores. `refresh_rollups()` (a writer: run it
-after `load` or `tag`) copies the views into tables and records a fingerprint of what they were
-built from (row counts, newest update, current model). `relation_names()` hands the named queries
-the rollup tables only while the fingerprint still matches, so a stale rollup is never read: the
-answer is the same either way, only faster.
+Every dashboard question reads the views, and the views join stories, tags and causes, which is
+too slow for a page of questions on a large warehouse (measured in docs/architecture.md).
+`refresh_rollups()` (a writer: run it after `load` or `tag`) copies the views into tables and
+records a fingerprint of what they were built from (row counts, newest update, current model,
+the migrations that defined the views, and a digest of this module's code). `relation_names()`
+hands the named queries the rollup tables only while the fingerprint still matches, so a stale
+rollup is never read: the answer is the same either way, only faster.
 """
 from __future__ import annotations
 
+import sys
+
 import duckdb
 
-# Part of the fingerprint: a rollup built by code with other tables is stale, never half-read.
-ROLLUP_VERSION = "2"
-FINGERPRINT_SQL = f"""
-    SELECT concat_ws('|', '{ROLLUP_VERSION}', (SELECT count(*) FROM stories), (SELECT max(updated_at) FROM stories),
+from storywatch.versions import code_digest
+from warehouse.db import transaction
+
+# A rollup built from other data, by other migrations (view and macro definitions) or by other
+# code here is stale, never half-read.
+FINGERPRINT_SQL = """
+    SELECT concat_ws('|', ?, (SELECT count(*) FROM stories), (SELECT max(updated_at) FROM stories),
                      (SELECT count(*) FROM story_tags), (SELECT max(tagged_at) FROM story_tags),
                      (SELECT count(*) FROM cause_tags),
-                     (SELECT string_agg(model_version, ',') FROM current_model))
+                     (SELECT string_agg(model_version, ',') FROM current_model),
+                     (SELECT string_agg(name, ',' ORDER BY number) FROM schema_migrations))
 """
 VIEWS = {"story_facts": "rollup_story_facts", "story_causes": "rollup_story_causes",
          "story_owners": "rollup_story_owners"}
@@ -37,13 +44,12 @@ _DAILY = """
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute(FINGERPRINT_SQL).fetchone()[0]
+    return con.execute(FINGERPRINT_SQL, [code_digest(sys.modules[__name__])]).fetchone()[0]
 
 
 def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the rollup tables from the views (needs a read-write connection)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    """Rebuild the rollup tables from the views (needs a read-write connection), all or nothing."""
+    with transaction(con):
         for view, table in VIEWS.items():
             # Ordered by time, so a query for recent stories skips the older row groups.
             con.execute(f"CREATE OR REPLACE TABLE {table} AS "
@@ -54,10 +60,6 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_DAILY.format(table=DAILY_OWNERS, columns="owner,", view="story_owners"))
         con.execute("DELETE FROM rollup_state")
         con.execute("INSERT INTO rollup_state VALUES (?, now()::TIMESTAMP)", [_fingerprint(con)])
-        con.execute("COMMIT")
-    except duckdb.Error:
-        con.execute("ROLLBACK")
-        raise
 
 
 def rollups_current(con: duckdb.DuckDBPyConnection) -> bool:

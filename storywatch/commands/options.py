@@ -2,21 +2,30 @@
 from __future__ import annotations
 
 import functools
+import traceback
 from pathlib import Path
 
 import click
 
 from storywatch.config import DEFAULT_WORKDIR
+from storywatch.errors import StorywatchError
 
-DOMAIN_PACKAGES = ("storywatch", "crawler", "nlp", "warehouse", "dashboard")
+# Where the group keeps `--debug` (ctx.meta is shared by a command and the group above it).
+DEBUG_KEY = "storywatch.debug"
 
 
-def _is_domain_error(error: Exception) -> bool:
-    return type(error).__module__.split(".")[0] in DOMAIN_PACKAGES
+def _traceback_under_debug() -> bool:
+    """Print the traceback being handled (stderr) when `storywatch --debug` is on; say whether."""
+    context = click.get_current_context(silent=True)
+    debug = context is not None and bool(context.meta.get(DEBUG_KEY))
+    if debug:
+        click.echo(traceback.format_exc().rstrip(), err=True)
+    return debug
 
 
 def translate_errors(command):
-    """Turn the parts' domain errors into one clear line for the user."""
+    """Turn a StorywatchError into one "Error: ..." line, and any other exception (a bug) into
+    one line saying so; `storywatch --debug` also prints the traceback. Both exit with status 1."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -24,12 +33,15 @@ def translate_errors(command):
             return command(*args, **kwargs)
         except click.ClickException:
             raise
+        except StorywatchError as error:
+            _traceback_under_debug()
+            raise click.ClickException(str(error)) from error
         except Exception as error:
-            if _is_domain_error(error):
-                raise click.ClickException(str(error)) from error
+            hint = ("please report it with the traceback above" if _traceback_under_debug() else
+                    "run again with --debug (`storywatch --debug COMMAND ...`) to see the "
+                    "traceback and report it")
             raise click.ClickException(
-                f"unexpected {type(error).__name__}: {error}. Please report this with the "
-                "command you ran."
+                f"unexpected {type(error).__name__}: {error}. This is a bug; {hint}."
             ) from error
 
     return wrapper
