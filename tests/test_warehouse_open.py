@@ -8,12 +8,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
 import warehouse.db
 from storywatch.cli import cli
 from warehouse import WarehouseBusy, WarehouseCorrupt, connect, connect_read_only, database_path
+from warehouse.db import reading, writing
 
 HOLDER = """\
 import sys
@@ -111,3 +113,32 @@ def test_holder_that_is_gone_is_named_by_pid():
         IO Error: Could not set lock on file "x.duckdb": Conflicting lock is held in
         /usr/bin/python3 (PID {gone}).""")
     assert warehouse.db._lock_holder(Exception(message)) == f"process {gone}"
+
+
+def test_a_file_cut_short_is_corrupt_not_a_bug(workdir):
+    # Stories spread over more blocks than the copy kept: DuckDB opens such a file and fails
+    # only when a query reaches a missing block.
+    con = connect(workdir)
+    con.execute("CREATE TABLE filler AS SELECT range AS n, md5(range::VARCHAR) AS text "
+                "FROM range(200000)")
+    con.close()
+    path = database_path(workdir)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 10])
+    for opening in (writing, reading):
+        with (pytest.raises(WarehouseCorrupt, match="Move it aside") as caught,
+              opening(workdir) as con):
+            con.execute("SELECT count(*), max(text) FROM filler").fetchone()
+        assert "in use" not in str(caught.value)
+    result = CliRunner().invoke(cli, ["sources", "--workdir", str(workdir)])
+    assert result.exit_code == 1 and "Move it aside" in result.output
+    assert "unexpected" not in result.output and "Traceback" not in result.output
+
+
+def test_a_failure_about_another_file_is_not_called_a_damaged_warehouse(workdir, tmp_path):
+    connect(workdir).close()
+    target = tmp_path / "no-such-folder" / "out.parquet"
+    with pytest.raises(duckdb.IOException), reading(workdir) as con:
+        con.execute(f"COPY (SELECT 1 AS x) TO '{target}' (FORMAT parquet)")
+    with reading(workdir) as con:
+        assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] > 0

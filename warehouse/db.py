@@ -113,6 +113,27 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
+def _corrupt(path: Path, why: object) -> WarehouseCorrupt:
+    return WarehouseCorrupt(
+        f"{path} is not a readable DuckDB warehouse ({why}). Move it aside and rebuild it from "
+        "the landing files with `storywatch load`."
+    )
+
+
+@contextmanager
+def _unreadable_is_corrupt(path: Path) -> Iterator[None]:
+    """A file that opened but fails when a query reaches its blocks (a copy cut short, a full
+    disk) raises DuckDB's IOException mid-query. Only an IOException about the warehouse file
+    itself means that: one about another file (an export folder that cannot be written) is
+    not a damaged warehouse, and calling it one would send a user to rebuild a good file."""
+    try:
+        yield
+    except duckdb.IOException as error:
+        if str(path) not in str(error):
+            raise
+        raise _corrupt(path, error) from error
+
+
 def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_seconds
     delay = RETRY_SECONDS / 2
@@ -136,10 +157,7 @@ def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyCo
             time.sleep(delay)
             delay = min(delay * 2, RETRY_SECONDS)
         except duckdb.Error as error:
-            raise WarehouseCorrupt(
-                f"{path} is not a readable DuckDB warehouse ({error}). Move it aside and "
-                "rebuild it from the landing files with `storywatch load`."
-            ) from error
+            raise _corrupt(path, error) from error
 
 
 def connect(workdir: Path, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
@@ -148,8 +166,9 @@ def connect(workdir: Path, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnect
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only=False, wait_seconds=wait_seconds)
     try:
-        if not _schema_is_current(con):
-            migrate(con)
+        with _unreadable_is_corrupt(path):
+            if not _schema_is_current(con):
+                migrate(con)
     except BaseException:
         con.close()
         raise
@@ -182,7 +201,8 @@ def reading(workdir: Path, wait_seconds: float = 10.0) -> Iterator[duckdb.DuckDB
     """
     con = connect_read_only(workdir, wait_seconds)
     try:
-        yield con
+        with _unreadable_is_corrupt(database_path(workdir)):
+            yield con
     finally:
         con.close()
 
@@ -200,7 +220,7 @@ def writing(workdir: Path, wait_seconds: float = 30.0) -> Iterator[duckdb.DuckDB
     """
     con = connect(workdir, wait_seconds)
     try:
-        with transaction(con):
+        with _unreadable_is_corrupt(database_path(workdir)), transaction(con):
             yield con
     finally:
         con.close()
