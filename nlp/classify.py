@@ -24,7 +24,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Any
 from nlp.classify_input import ClassifyError, Row, count_rows, csv_rows, jsonl_rows
 from nlp.sentences import MAX_SENTENCES
 from nlp.tagger import Tagger
+from storywatch.output_file import FolderNotWritable, existing, same_file, write_whole
 
 __all__ = ["ClassifyError", "check_paths", "classify_file"]
 
@@ -94,7 +94,7 @@ def check_paths(input_path: Path, output_path: Path) -> str:
     elif stat.S_ISDIR(found.st_mode):
         raise ClassifyError(f"the output {output_path} is a folder; name a file in it instead, "
                             f"e.g. {output_path / 'tags.jsonl'}.")
-    elif _same_file(os.stat(input_path), found):
+    elif same_file(os.stat(input_path), found):
         raise ClassifyError(f"the output {output_path} is the input file {input_path} (or a link "
                             "to it) and would be overwritten; write to another file.")
     elif stat.S_ISREG(found.st_mode) and _is_duckdb(output_path):
@@ -106,9 +106,7 @@ def check_paths(input_path: Path, output_path: Path) -> str:
 def _stat(path: Path) -> os.stat_result | None:
     """The output's status, following symlinks; None when there is no file there yet."""
     try:
-        return os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+        return existing(path)
     except OSError as exc:
         raise ClassifyError(f"cannot check the output {path}: {exc.strerror}; check its "
                             "permissions or choose another output path.") from exc
@@ -120,11 +118,6 @@ def _check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise ClassifyError(f"the output folder {folder} does not exist; create it first "
                             "or fix the output path.")
-
-
-def _same_file(one: os.stat_result, other: os.stat_result) -> bool:
-    """True for the same file, also through a symlink or a hard link (device and inode)."""
-    return (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino)
 
 
 def _is_duckdb(path: Path) -> bool:
@@ -182,61 +175,15 @@ def _tagged_lines(rows: Iterator[Row], tagger: Tagger, bar: Any) -> Iterator[str
 
 
 def _write(output_path: Path, lines: Iterator[str]) -> int:
-    """Write the lines to the output; return the count.
-
-    A missing or regular output is written atomically (`_replace`). An existing device or FIFO
-    (/dev/null, /dev/stdout, a named pipe) is written directly: renaming a file over it would
-    replace the device with a regular file, and a reader of a pipe sees lines as they come.
-    """
-    found = _stat(output_path)
-    if found is None or stat.S_ISREG(found.st_mode):
-        return _replace(output_path, lines, found)
-    count = 0
+    """Write the lines to the output whole or not at all (storywatch.output_file); the count."""
     try:
-        with output_path.open("w", encoding="utf-8") as out:
-            for line in lines:
-                out.write(line)
-                count += 1
-    except OSError as exc:
-        raise ClassifyError(f"could not write {output_path}: {exc.strerror or exc}; check it "
-                            "or choose another output path.") from exc
-    return count
-
-
-def _replace(output_path: Path, lines: Iterator[str], found: os.stat_result | None) -> int:
-    """Write lines to a temporary file beside the target, then rename it; return the count.
-
-    The target is resolved first, so an output that is a symlink gets its file replaced, not
-    the link; an existing file's permission bits are kept (a private 0600 output stays so). On
-    any failure, Ctrl-C included, the temporary file is removed and the target is untouched.
-    """
-    target = output_path.resolve()
-    # A random name: two runs writing the same output never share a temporary file.
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-    try:
-        out = temp.open("x", encoding="utf-8")
-    except OSError as exc:
-        raise ClassifyError(f"cannot write in the folder {target.parent}: {exc.strerror}; check "
+        return write_whole(output_path, (line.encode("utf-8") for line in lines))
+    except FolderNotWritable as exc:
+        raise ClassifyError(f"cannot write in the folder {exc.filename}: {exc.strerror}; check "
                             "its permissions or choose another output path.") from exc
-    count = 0
-    try:
-        with out:
-            if found is not None:
-                os.fchmod(out.fileno(), stat.S_IMODE(found.st_mode))
-            for line in lines:
-                out.write(line)
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise ClassifyError(f"could not write {output_path}: {exc.strerror or exc}; it was not "
-                            "changed.") from exc
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return count
+        raise ClassifyError(f"could not write {output_path}: {exc.strerror or exc}; an existing "
+                            "output file was not changed.") from exc
 
 
 def _chunks(rows: Iterator[Row]) -> Iterator[list[Row]]:

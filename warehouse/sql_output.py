@@ -4,19 +4,17 @@ An analyst's result must never replace storywatch's own files: the warehouse, th
 in use, or anything else inside the workdir (landing/ files are loaded as stories), except
 WORKDIR/exports/ and WORKDIR/files/, which hold the user's own outputs. The target is judged after
 resolving symlinks (the file and its folders), and an existing file is also compared by device and
-inode, so neither a symlink nor a hard link elsewhere leads back in. A missing or regular target is
-written to a temporary file beside it and renamed into place, keeping an existing file's permission
-bits; an existing device or FIFO (`/dev/stdout`, a named pipe) is written directly, since renaming
-over it would replace it with a regular file.
+inode, so neither a symlink nor a hard link elsewhere leads back in. The write itself is
+storywatch.output_file's, as for `classify --output`: whole or not at all, devices and FIFOs kept.
 """
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from storywatch.output_file import existing, same_file, write_whole
 from warehouse.db import DATABASE_NAME, WarehouseError
 
 WRITABLE_FOLDERS = ("exports", "files")
@@ -30,9 +28,7 @@ class OutputRefused(WarehouseError):
 def _stat(path: Path) -> os.stat_result | None:
     """The file's status, following links; None when there is no file there."""
     try:
-        return os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+        return existing(path)
     except OSError as error:
         raise OutputRefused(f"cannot check --out {path} ({error.strerror}); choose another "
                             "file.") from error
@@ -44,7 +40,7 @@ def _is_within(path: Path, folder: Path) -> bool:
 
 def _same_file(found: os.stat_result, other: Path) -> bool:
     theirs = _stat(other)
-    return theirs is not None and (found.st_dev, found.st_ino) == (theirs.st_dev, theirs.st_ino)
+    return theirs is not None and same_file(found, theirs)
 
 
 def check_out(out: Path, workdir: Path, guarded: Sequence[Path] = ()) -> Path:
@@ -76,29 +72,9 @@ def write_file(out: Path, data: bytes) -> None:
     """Write `data` to `out` (checked by `check_out`): a file whole or not at all."""
     out = Path(out).expanduser()
     try:
-        found = _stat(out)
-        if found is not None and not stat.S_ISREG(found.st_mode):
-            with out.open("wb") as device:
-                device.write(data)
-        else:
-            _replace(out.resolve(), data, found)
+        if _stat(out) is None:
+            out.resolve().parent.mkdir(parents=True, exist_ok=True)
+        write_whole(out, [data])
     except OSError as error:
         raise WarehouseError(f"could not write --out {out} ({error.strerror or error}); check "
                              "the folder and its permissions.") from error
-
-
-def _replace(target: Path, data: bytes, found: os.stat_result | None) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A random name: two queries writing the same file never share a temporary file.
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-    try:
-        with temp.open("xb") as out:
-            if found is not None:
-                os.fchmod(out.fileno(), stat.S_IMODE(found.st_mode))
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
