@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from warehouse import connect, connect_read_only, queries, report_queries
-from warehouse.report_data import gather_report
-from warehouse.report_rollups import refresh_rollups
+from storywatch.warehouse import connect, connect_read_only, queries, report_queries
+from storywatch.reports.content import gather_report
+from storywatch.warehouse.report_rollups import refresh_rollups
 
 CAUSES = [("refunds", "Operations"), ("delivery and delays", "Operations"),
           ("returns and exchanges", "Operations"), ("pushy or misleading sales", "Sales"),

@@ -40,7 +40,7 @@ def peak_rss_mb() -> float:
 
 def review_texts(n: int) -> list[str]:
     """n texts of about 60 words, built from the project's labelled stories."""
-    from nlp.labelled import training_pool
+    from storywatch.nlp.labelled import training_pool
 
     pool = training_pool()
     base = [s.text for split in ("train", "dev", "test") for s in pool[split]]
@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     import torch
 
-    import nlp
-    from nlp.model import load_backbone
+    from storywatch import nlp
+    from storywatch.nlp.model import load_backbone
 
     tagger = nlp.load_tagger(options=nlp.ModelOptions.from_environ(os.environ,
                                                                    threads=args.threads))

@@ -1,8 +1,8 @@
 """The crawl child process: runs one spec's spiders in one Scrapy process and writes the results.
 
-`crawler.run.start_crawl()` starts `python -m crawler.child SPEC.json`; the spec names the sources,
+`storywatch.crawler.run.start_crawl()` starts `python -m storywatch.crawler.child SPEC.json`; the spec names the sources,
 the landing folder, the options and where the results go (one JSON row per source, read back into
-`crawler.run.SourceResult`). With `stop_with_parent` in the spec, the process exits the moment its
+`storywatch.crawler.run.SourceResult`). With `stop_with_parent` in the spec, the process exits the moment its
 parent is gone (see `stop_with_parent()`).
 """
 from __future__ import annotations
@@ -14,10 +14,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from crawler.pipelines import DROP_STAT, LANDING_FILE_STAT, WRITTEN_STAT
-from crawler.spiders.auto import DETECTED_STAT, UNKNOWN_STAT
-from crawler.spiders.base import CAP_STAT, ERROR_STAT
-from crawler.spiders.schema_org import EXTRACTOR_STAT
+from storywatch.crawler.pipelines import DROP_STAT, LANDING_FILE_STAT, WRITTEN_STAT
+from storywatch.crawler.spiders.auto import DETECTED_STAT, UNKNOWN_STAT
+from storywatch.crawler.spiders.base import CAP_STAT, ERROR_STAT
+from storywatch.crawler.spiders.schema_org import EXTRACTOR_STAT
 
 _STAT_REASONS = {"robotstxt/forbidden": "robots_forbidden"}
 _NOT_ERRORS = {DROP_STAT + "duplicate"}
@@ -42,7 +42,7 @@ def error_reasons(stats: dict[str, Any]) -> dict[str, int]:
 
 
 def _iso(value: Any) -> str:
-    from crawler.items import to_utc_iso
+    from storywatch.crawler.items import to_utc_iso
 
     return to_utc_iso(value) if value else ""
 
@@ -89,7 +89,7 @@ def run_child(spec: dict[str, Any]) -> None:
     from scrapy.settings import Settings
 
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("storywatch.crawler.settings", priority="project")
     settings.set("STORYWATCH_LANDING_DIR", spec["landing_dir"], priority="cmdline")
     settings.set("STORYWATCH_REDACT", spec["redact"], priority="cmdline")
     settings.set("STORYWATCH_KNOWN_KEYS_FILE", spec["known_keys_file"], priority="cmdline")
@@ -131,7 +131,7 @@ def run_child(spec: dict[str, Any]) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m crawler.child SPEC.json (written by crawler.run.start_crawl())")
+        sys.exit("usage: python -m storywatch.crawler.child SPEC.json (written by crawler.run.start_crawl())")
     child_spec = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     if child_spec.get("stop_with_parent"):
         stop_with_parent()

@@ -12,8 +12,8 @@ import re
 from html import escape
 from typing import Any
 
-from crawler import demo_pages
-from crawler.demo_site import ROBOTS_TXT, DemoSite, _slug, app_id, cfpb_company
+from storywatch.crawler import demo_pages
+from storywatch.crawler.demo_site import ROBOTS_TXT, DemoSite, _slug, app_id, cfpb_company
 
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"

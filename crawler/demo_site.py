@@ -5,7 +5,7 @@ its channel's format: schema.org review pages (JSON-LD `@graph` for Northwind, m
 Brightmart, a JSON-LD Store with reviews for others), Trustpilot pages, App Store JSON feeds and
 the CFPB complaint API, newest first and paginated. `/robots.txt` disallows `/private/`, whose
 pages also carry reviews, so a crawl that ignored robots.txt would show it. `sources()` lists one
-`Source` per (brand, channel) for `crawler.run.crawl()`.
+`Source` per (brand, channel) for `storywatch.crawler.run.crawl()`.
 
 Example:
     >>> with DemoSite() as site:  # doctest: +SKIP
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qs, quote, urlsplit
 
-from crawler import demo_pages
-from crawler.run import Source
+from storywatch.crawler import demo_pages
+from storywatch.crawler.run import Source
 from storywatch.errors import StorywatchError
 
 DEFAULT_STORIES = Path(__file__).resolve().parent / "demo" / "stories.jsonl"
@@ -130,7 +130,7 @@ def load_demo_stories(path: Path) -> list[dict[str, Any]]:
 
 
 def _handler_for(site: DemoSite) -> type[BaseHTTPRequestHandler]:
-    from crawler.demo_routes import route
+    from storywatch.crawler.demo_routes import route
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "demo-reviews/1.0"

@@ -25,7 +25,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
 
-from crawler.spiders.base import ERROR_STAT
+from storywatch.crawler.spiders.base import ERROR_STAT
 
 BACKOFF_STAT = "storywatch/backoff/"
 BACKOFF_STATUSES = (429, 503)

@@ -1,13 +1,13 @@
 """Item pipelines: validate, normalise, drop duplicates, and write the run's landing file.
 
-Every story a spider yields passes these in order (redaction, in `crawler.redact`, runs between
+Every story a spider yields passes these in order (redaction, in `storywatch.crawler.redact`, runs between
 normalising and de-duplicating). A bad story is dropped with `DropItem` and its reason counted in
-`crawler.stats` under `storywatch/dropped/<reason>`; nothing here stops the crawl. The landing
+`storywatch.crawler.stats` under `storywatch/dropped/<reason>`; nothing here stops the crawl. The landing
 writer appends stories to `<landing_dir>/<UTC timestamp>-<source>-<run id>.jsonl.part` (timestamp
 `YYYYmmddTHHMMSS.ffffffZ`, so names sort by time) and renames it to `.jsonl` (after flush and
 fsync) when the spider closes, so the loader never reads a half-written file; while writing, it
 holds a lock on the `.part` file, so only the `.part` files of dead crawls are salvaged (see
-`crawler.landing`). Settings are read once, in `from_crawler()`.
+`storywatch.crawler.landing`). Settings are read once, in `from_crawler()`.
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from typing import IO, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.items import InvalidDate, html_to_text, story_key, to_utc_iso
-from crawler.landing import PART_SUFFIX, fsync_dir, lock_for_writing
+from storywatch.crawler.items import InvalidDate, html_to_text, story_key, to_utc_iso
+from storywatch.crawler.landing import PART_SUFFIX, fsync_dir, lock_for_writing
 
 DROP_STAT = "storywatch/dropped/"
 WRITTEN_STAT = "storywatch/stories_written"

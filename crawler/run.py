@@ -4,7 +4,7 @@
 returns one `SourceResult` per source (stories landed, pages, errors by reason, landing file, times,
 the detected format of an `auto` source); its options (page limit, throttling, log file, redaction,
 known story keys, more Scrapy settings) are the fields of `CrawlOptions`. Twisted's reactor cannot
-be restarted inside a process, so the crawl runs in a child process (`python -m crawler.child
+be restarted inside a process, so the crawl runs in a child process (`python -m storywatch.crawler.child
 SPEC.json`, started by `start_crawl()`) that writes its results to a JSON file read back here;
 `crawl()` can therefore be called any number of times from one program. Known story keys (for
 incremental re-crawls) travel in a file too. The child stops as soon as its parent is gone (even
@@ -28,7 +28,6 @@ from typing import Any
 
 from storywatch.errors import StorywatchError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("schema_org", "trustpilot", "appstore", "cfpb", "reddit", "feed", "yelp",
            "google_play", "discourse", "tripadvisor", "fallback", "auto")
 
@@ -128,11 +127,9 @@ def start_crawl(
             "settings": options.settings or {}, "stop_with_parent": True}
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     env = dict(os.environ)
-    paths = (str(PROJECT_ROOT), env.get("PYTHONPATH"))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     # Output goes to a file, not a pipe: nothing has to drain it while the crawl runs.
     with (scratch / "output.txt").open("wb") as output:
-        return subprocess.Popen([sys.executable, "-m", "crawler.child", str(spec_path)], env=env,
+        return subprocess.Popen([sys.executable, "-m", "storywatch.crawler.child", str(spec_path)], env=env,
                                 stdin=subprocess.PIPE, stdout=output, stderr=subprocess.STDOUT)
 
 

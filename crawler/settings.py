@@ -1,15 +1,15 @@
 """Scrapy settings for storywatch: polite by default, quiet, safe, and with no cache unless asked.
 
 robots.txt is obeyed, AutoThrottle keeps one request in flight per site, 429/503 answers are
-waited out (`Retry-After`) by `crawler.middlewares.BackoffMiddleware`, other failures are retried a
+waited out (`Retry-After`) by `storywatch.crawler.middlewares.BackoffMiddleware`, other failures are retried a
 bounded number of times, pages over 8 MB (also once inflated: a gzip bomb) are dropped, each
 source stops after 200 pages or 30 minutes, whichever comes first, and the User-Agent says who we
-are. `crawler.run` adds the per-run settings (landing folder, throttle, redaction, known story
+are. `storywatch.crawler.run` adds the per-run settings (landing folder, throttle, redaction, known story
 keys, log file, caps from storywatch.toml) on top of these.
 """
 BOT_NAME = "storywatch"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["storywatch.crawler.spiders"]
+NEWSPIDER_MODULE = "storywatch.crawler.spiders"
 
 USER_AGENT = "storywatch/0.1 (customer story monitor; +https://example.invalid/storywatch)"
 ROBOTSTXT_OBEY = True
@@ -44,16 +44,16 @@ COOKIES_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.OffsiteRedirectMiddleware": 60,
-    "crawler.middlewares.BackoffMiddleware": 560,
+    "storywatch.crawler.middlewares.OffsiteRedirectMiddleware": 60,
+    "storywatch.crawler.middlewares.BackoffMiddleware": 560,
     # Scrapy's own decompression (same place), counting the bombs it drops
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.middlewares.BombCountingCompression": 590,
+    "storywatch.crawler.middlewares.BombCountingCompression": 590,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ValidatePipeline": 100,
-    "crawler.pipelines.NormalisePipeline": 200,
-    "crawler.redact.RedactPipeline": 250,
-    "crawler.pipelines.DuplicatePipeline": 300,
-    "crawler.pipelines.LandingWriterPipeline": 900,
+    "storywatch.crawler.pipelines.ValidatePipeline": 100,
+    "storywatch.crawler.pipelines.NormalisePipeline": 200,
+    "storywatch.crawler.redact.RedactPipeline": 250,
+    "storywatch.crawler.pipelines.DuplicatePipeline": 300,
+    "storywatch.crawler.pipelines.LandingWriterPipeline": 900,
 }

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.data import WORKDIR_KEY, problem_sentence
+from storywatch.dashboard.data import WORKDIR_KEY, problem_sentence
 from storywatch.errors import StorywatchError
 
 DEFAULT_WORKDIR = "storywatch-data"

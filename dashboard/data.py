@@ -5,7 +5,7 @@ load` and `storywatch tag` can take the write lock between two page views; resul
 30 seconds. While a writer holds the lock (WarehouseBusy), a page shows the last answer it got for
 the same question (with a note saying so), or else a warning to retry in a moment; a file DuckDB
 cannot read (WarehouseCorrupt) is named as such. Every failure becomes one sentence on the page,
-never a traceback. Tables download as CSV through `warehouse.spreadsheet_safety`, so story text
+never a traceback. Tables download as CSV through `storywatch.reports.spreadsheet_safety`, so story text
 cannot run as a spreadsheet formula.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from storywatch.errors import StorywatchError
-from warehouse import (
+from storywatch.warehouse import (
     WarehouseBusy,
     WarehouseCorrupt,
     WarehouseError,
@@ -32,7 +32,7 @@ from warehouse import (
     reply_queries,
     report_queries,
 )
-from warehouse.spreadsheet_safety import spreadsheet_csv
+from storywatch.reports.spreadsheet_safety import spreadsheet_csv
 
 WORKDIR_KEY = "storywatch_workdir"
 CACHE_SECONDS = 30
@@ -66,7 +66,7 @@ def _named(name: str):
 
 @contextmanager
 def page_reading(workdir: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """`warehouse.reading` with the dashboard's short wait; a failed query is a WarehouseError."""
+    """`storywatch.warehouse.reading` with the dashboard's short wait; a failed query is a WarehouseError."""
     seen = _BUSY_SEEN.get(workdir)
     recently_busy = seen is not None and time.monotonic() - seen < BUSY_MEMORY_SECONDS
     try:
@@ -193,8 +193,8 @@ def chart_download(png: bytes, key: str, file_name: str) -> None:
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def report_files(workdir: str, period: str, end: date | None) -> dict[str, tuple[str, bytes]]:
     """The exec report (HTML and PDF) for the period holding `end`: {format: (name, bytes)}."""
-    from warehouse.export import write_report
-    from warehouse.report_data import gather_report
+    from storywatch.reports.export import write_report
+    from storywatch.reports.content import gather_report
 
     with page_reading(workdir) as con:
         data = gather_report(con, None, period, end)

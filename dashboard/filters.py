@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.data import fetch_quietly
+from storywatch.dashboard.data import fetch_quietly
 
 FILTERS_KEY = "storywatch_filters"
 SAVED_KEY = "storywatch_filter_choice"

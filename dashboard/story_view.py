@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import WORKDIR_KEY, fetch_quietly
+from storywatch.dashboard.data import WORKDIR_KEY, fetch_quietly
 
 REPLY_CLASSES = {"helpful": "helpful", "apologetic": "apologetic (no fix offered)",
                  "policy_citing": "cites policy"}

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nlp.model import ModelMissing
-from nlp.options import ModelOptions
-from nlp.sentiment import HeadMissing
-from nlp.taxonomy import TaxonomyError
+from storywatch.nlp.model import ModelMissing
+from storywatch.nlp.options import ModelOptions
+from storywatch.nlp.sentiment import HeadMissing
+from storywatch.nlp.taxonomy import TaxonomyError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from nlp.tagger import StoryTags, Tagger
+    from storywatch.nlp.tagger import StoryTags, Tagger
 
 __all__ = ["HeadMissing", "ModelMissing", "ModelOptions", "StoryTags", "Tagger", "TaxonomyError",
            "load_tagger"]
@@ -29,14 +29,14 @@ __all__ = ["HeadMissing", "ModelMissing", "ModelOptions", "StoryTags", "Tagger",
 
 def load_tagger(taxonomy_path: Path | None = None, options: ModelOptions | None = None) -> Tagger:
     """Load the tagger (backbone, sentiment head, taxonomy); see nlp.tagger.load_tagger."""
-    from nlp.tagger import load_tagger as _load
+    from storywatch.nlp.tagger import load_tagger as _load
 
     return _load(taxonomy_path, options)
 
 
 def __getattr__(name: str):
     if name in {"Tagger", "StoryTags"}:
-        from nlp import tagger
+        from storywatch.nlp import tagger
 
         return getattr(tagger, name)
     raise AttributeError(f"module 'nlp' has no attribute {name!r}")

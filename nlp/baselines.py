@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nlp.sentences import clean_text, split_sentences
-from nlp.taxonomy import Taxonomy
+from storywatch.nlp.sentences import clean_text, split_sentences
+from storywatch.nlp.taxonomy import Taxonomy
 
 ZERO_SHOT_THRESHOLD = 0.35
 ZERO_SHOT_MARGIN = 0.01
@@ -130,7 +130,7 @@ class ZeroShotBaseline:
     name = "zero-shot"
 
     def __init__(self, taxonomy: Taxonomy, model=None) -> None:
-        from nlp.model import load_backbone
+        from storywatch.nlp.model import load_backbone
 
         self.model = model if model is not None else load_backbone()
         self.cause_ids = [c.id for c in taxonomy.causes]

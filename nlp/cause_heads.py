@@ -3,7 +3,7 @@
 A cause head reads the story vector (the encoder's pooled vector of the whole story) and
 the cause's zero-shot similarity (the best sentence's mean top-2 cosine to the cause's description
 and example phrases, scaled by Z_SCALE), so it needs no other forward pass than the one the tagger
-already makes. Heads and thresholds are made by `python -m nlp.train_sentiment` from labelled
+already makes. Heads and thresholds are made by `python -m storywatch.nlp.train_sentiment` from labelled
 stories, the taxonomy's example phrases and the user's examples (nlp/training/cause_examples.csv).
 The threshold of each cause is the one that maximised its F1 on out-of-fold
 predictions over the training stories. Causes without a head (added to the taxonomy after
@@ -47,7 +47,7 @@ class CauseHeads:
             if "sentence_max" in data.files and bool(data["sentence_max"]):
                 LOG.warning("%s was trained for the earlier larger-of-story-and-sentence score; "
                             "it is now scored on the story alone: retrain with "
-                            "`python -m nlp.train_sentiment`", path)
+                            "`python -m storywatch.nlp.train_sentiment`", path)
         digest = hashlib.sha256(coef.tobytes() + intercept.tobytes() + thresholds.tobytes()
                                 + "|".join(ids).encode())
         return cls(ids, coef, intercept, thresholds, digest.hexdigest()[:8], cause_fps)

@@ -22,8 +22,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from nlp.cause_heads import Z_SCALE, CauseHeads
-from nlp.taxonomy import Taxonomy
+from storywatch.nlp.cause_heads import Z_SCALE, CauseHeads
+from storywatch.nlp.taxonomy import Taxonomy
 
 TOP_K = 2
 # A sentence speaks for the causes it is most similar to, not for every cause it vaguely resembles.

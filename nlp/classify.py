@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from nlp.classify_input import ClassifyError, Row, count_rows, csv_rows, jsonl_rows
-from nlp.sentences import MAX_SENTENCES
-from nlp.tagger import Tagger
+from storywatch.nlp.classify_input import ClassifyError, Row, count_rows, csv_rows, jsonl_rows
+from storywatch.nlp.sentences import MAX_SENTENCES
+from storywatch.nlp.tagger import Tagger
 from storywatch.output_file import FolderNotWritable, existing, same_file, write_whole
 
 __all__ = ["ClassifyError", "check_paths", "classify_file"]
@@ -139,7 +139,7 @@ def classify_file(input_path: Path, text_column: str, output_path: Path, tagger:
 
     Returns the number of rows written. Raises ClassifyError for the files `check_paths` refuses,
     for a missing text or id column (the message lists the available columns), and for a file
-    `nlp.classify_input` cannot read without guessing; an existing output is then left as it was.
+    `storywatch.nlp.classify_input` cannot read without guessing; an existing output is then left as it was.
 
     Example:
         >>> classify_file(Path("reviews.csv"), "text", Path("tags.jsonl"), nlp.load_tagger())

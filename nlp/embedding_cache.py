@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.encoder import Encoder
-from nlp.sentences import read_story
+from storywatch.nlp.encoder import Encoder
+from storywatch.nlp.sentences import read_story
 
 CHUNK = 256
 

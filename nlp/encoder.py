@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nlp.options import BACKENDS, ModelOptions
+from storywatch.nlp.options import BACKENDS, ModelOptions
 from storywatch.versions import code_digest, digest, packages_digest
 
 SEGMENT_TOKENS = 254  # plus [CLS] and [SEP]: the backbone's 256-token limit
@@ -76,9 +76,9 @@ class Encoder:
             ModelMissing: the model package is missing, the backend is unknown, or the ONNX
                 cache cannot be written (each message says what to do).
         """
-        from nlp.adapter import fingerprint, merge_adapter
-        from nlp.model import ModelMissing, load_backbone, packaged_config, packaged_tokenizer
-        from nlp.onnx_backbone import cached_runner, make_runner
+        from storywatch.nlp.adapter import fingerprint, merge_adapter
+        from storywatch.nlp.model import ModelMissing, load_backbone, packaged_config, packaged_tokenizer
+        from storywatch.nlp.onnx_backbone import cached_runner, make_runner
 
         options = options or ModelOptions()
         backend = options.backend
@@ -200,9 +200,9 @@ def encoder_version(backend: str, adapter: str) -> str:
     libraries in VECTOR_PACKAGES. So any change to how a vector is made, a library upgrade
     included, redoes the vectors cached in the warehouse and for training.
     """
-    from nlp import adapter as adapter_code
-    from nlp import model, onnx_backbone
-    from nlp.sentences import splitter_version
+    from storywatch.nlp import adapter as adapter_code
+    from storywatch.nlp import model, onnx_backbone
+    from storywatch.nlp.sentences import splitter_version
 
     vector_format = "e" + digest(code_digest(sys.modules[__name__], adapter_code, model),
                                  onnx_backbone.vector_code_digest(),
@@ -213,7 +213,7 @@ def encoder_version(backend: str, adapter: str) -> str:
 
 def _backbone_label() -> str:
     """'minilm-l6-v2': the backbone's name as versions spell it."""
-    from nlp.model import BACKBONE_NAME
+    from storywatch.nlp.model import BACKBONE_NAME
 
     return BACKBONE_NAME.lower().removeprefix("all-")
 

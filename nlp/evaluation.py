@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nlp.labelled import LabelledStory
-from nlp.sentiment import CLASSES
-from nlp.tagger import Tagger
+from storywatch.nlp.labelled import LabelledStory
+from storywatch.nlp.sentiment import CLASSES
+from storywatch.nlp.tagger import Tagger
 
 NONE = "(none)"
 
@@ -179,7 +179,7 @@ def read_alexa(path: Path, limit: int | None = None,
     With `held_out_only` (the default) only the half that training never sees is read
     (nlp.train_sentiment.alexa_half), so the agreement is a held-out figure.
     """
-    from nlp.train_sentiment import alexa_half
+    from storywatch.nlp.train_sentiment import alexa_half
 
     texts, stars = [], []
     with Path(path).open(newline="", encoding="utf-8") as handle:
@@ -197,7 +197,7 @@ def read_alexa(path: Path, limit: int | None = None,
 
 def warehouse_ratings(workdir: Path) -> tuple[list[float], list[str]]:
     """(stars 1..5, sentiment) of the tagged, rated stories of a storywatch workdir's warehouse."""
-    from warehouse.sql import run_query
+    from storywatch.warehouse.sql import run_query
 
     frame = run_query(workdir, "SELECT rating, sentiment FROM story_facts "
                                "WHERE rating IS NOT NULL AND sentiment IS NOT NULL")

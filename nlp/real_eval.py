@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlp.baselines import Prediction
-from nlp.evaluation import multi_label_report, single_label_report, star_label
-from nlp.labelled import LabelledDataError
-from nlp.real_labels import read_hand_labels
-from nlp.real_sets import ALL, REAL_SETS, RealRow, RealSet, read_own_stories
-from nlp.real_split import order_key
-from nlp.sentiment import CLASSES
-from nlp.taxonomy import Taxonomy
+from storywatch.nlp.baselines import Prediction
+from storywatch.nlp.evaluation import multi_label_report, single_label_report, star_label
+from storywatch.nlp.labelled import LabelledDataError
+from storywatch.nlp.real_labels import read_hand_labels
+from storywatch.nlp.real_sets import ALL, REAL_SETS, RealRow, RealSet, read_own_stories
+from storywatch.nlp.real_split import order_key
+from storywatch.nlp.sentiment import CLASSES
+from storywatch.nlp.taxonomy import Taxonomy
 from storywatch.errors import StorywatchError
 
 DEFAULT_CAP = 600
@@ -205,7 +205,7 @@ def run_suite(make_systems: Callable[[], dict[str, System]], taxonomy: Taxonomy,
     `make_systems` is called once, before the first set that has rows, so a run that skips
     every set loads no model.
     """
-    from nlp.real_report import render_set
+    from storywatch.nlp.real_report import render_set
 
     results: list[SetResult] = []
     skipped: dict[str, str] = {}

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nlp.labelled import REPO, SENTIMENTS, LabelledDataError
-from nlp.real_sets import RealRow, joined, owners_of
-from nlp.real_split import hand_in_scored_split, read_rows
-from nlp.taxonomy import Taxonomy
+from storywatch.nlp.labelled import SENTIMENTS, LabelledDataError
+from storywatch.nlp.paths import TEST_DATA
+from storywatch.nlp.real_sets import RealRow, joined, owners_of
+from storywatch.nlp.real_split import hand_in_scored_split, read_rows
+from storywatch.nlp.taxonomy import Taxonomy
 
-REAL_LABELS_DIR = REPO / "tests" / "data" / "real_labels"
+REAL_LABELS_DIR = TEST_DATA / "real_labels"
 POLARITIES = ("negative", "positive")
 
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nlp.real_eval import SetResult
+from storywatch.nlp.real_eval import SetResult
 
 COLUMNS = {"tagger": "tagger", "keyword": "keyword", "zero_shot": "MiniLM zero-shot"}
 WIDTH = 17

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp import real_mappings as maps
-from nlp.real_split import in_scored_split, read_rows, row_key, scored_split
-from nlp.taxonomy import Taxonomy
+from storywatch.nlp import real_mappings as maps
+from storywatch.nlp.real_split import in_scored_split, read_rows, row_key, scored_split
+from storywatch.nlp.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def read_alexa(data_dir: Path, taxonomy: Taxonomy) -> list[RealRow]:
 
 def read_own_stories(data_dir: Path, taxonomy: Taxonomy) -> list[RealRow]:
     """The project's own hand-written test stories (nlp.labelled's test split; dev in a dev run)."""
-    from nlp.labelled import training_pool
+    from storywatch.nlp.labelled import training_pool
 
     return [RealRow(s.id, s.text, s.sentiment, causes=frozenset(s.causes),
                     polarity=dict(s.cause_polarity), owners=owners_of(s.causes, taxonomy))

@@ -30,7 +30,9 @@ from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+from storywatch.nlp.paths import SHARED_DATA
+
+DEFAULT_DATA_DIR = SHARED_DATA
 TEST_PERCENT = 30
 DEV_PERCENT = 20
 # Sentence files whose dev split is chosen by text, since one sentence occurs in several parts.
@@ -107,7 +109,7 @@ def is_test(file: str, key: str, data_dir: Path = DEFAULT_DATA_DIR) -> bool:
 def _official_test_keys(file: str, data_dir: str) -> frozenset[str]:
     rows = read_rows(Path(data_dir) / file)
     if file == ALEXA_FILE:
-        from nlp.train_sentiment import alexa_half
+        from storywatch.nlp.train_sentiment import alexa_half
 
         return frozenset(row_key(file, i, row) for i, row in enumerate(rows)
                          if alexa_half(row.get("text", "").strip()) == "held_out")

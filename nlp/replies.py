@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.sentences import split_sentences
+from storywatch.nlp.sentences import split_sentences
 
 LABELS = ("helpful", "apologetic", "policy_citing")
 PROTOTYPES = {

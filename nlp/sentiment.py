@@ -1,6 +1,6 @@
 """Sentiment from the encoder's vectors: the trained head and the story-level rule.
 
-The head (nlp/heads/sentiment_head.npz, made by `python -m nlp.train_sentiment`) is a multinomial
+The head (nlp/heads/sentiment_head.npz, made by `python -m storywatch.nlp.train_sentiment`) is a multinomial
 logistic regression over negative / neutral / positive on the adapted backbone's vectors (a file
 with `hidden` arrays is read as a one-layer MLP), stored as plain arrays, so running it needs numpy
 only. A sentence's score is p(positive) - p(negative), in -1..1; its label is the most probable
@@ -58,7 +58,7 @@ class SentimentHead:
         except (OSError, KeyError, ValueError) as exc:
             raise HeadMissing(
                 f"Cannot read the sentiment head {path} ({exc}): rebuild it with "
-                "`python -m nlp.train_sentiment`."
+                "`python -m storywatch.nlp.train_sentiment`."
             ) from exc
         if classes != CLASSES:
             raise HeadMissing(f"{path} has classes {classes}, expected {CLASSES}: retrain it.")

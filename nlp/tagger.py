@@ -23,14 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from nlp.cause_heads import CauseHeads
-from nlp.causes import CauseLinker, CauseTag
-from nlp.encoder import Encoder, encoder_version, short_name
-from nlp.options import ModelOptions
-from nlp.replies import ReplyClassifier, ReplyTag
-from nlp.sentences import clean_text, read_story
-from nlp.sentiment import SentimentHead
-from nlp.taxonomy import Taxonomy, load_taxonomy
+from storywatch.nlp.cause_heads import CauseHeads
+from storywatch.nlp.causes import CauseLinker, CauseTag
+from storywatch.nlp.encoder import Encoder, encoder_version, short_name
+from storywatch.nlp.options import ModelOptions
+from storywatch.nlp.replies import ReplyClassifier, ReplyTag
+from storywatch.nlp.sentences import clean_text, read_story
+from storywatch.nlp.sentiment import SentimentHead
+from storywatch.nlp.taxonomy import Taxonomy, load_taxonomy
 from storywatch.versions import code_digest, digest
 
 STORIES_PER_CHUNK = 128
@@ -220,7 +220,7 @@ def tagger_versions(taxonomy_path: Path | None = None,
     Raises:
         HeadMissing, TaxonomyError: as `load_tagger` would.
     """
-    from nlp.adapter import fingerprint
+    from storywatch.nlp.adapter import fingerprint
 
     backend = (options or ModelOptions()).backend
     encoder = encoder_version(backend, fingerprint())
@@ -233,9 +233,9 @@ def _model_version(backend: str, encoder: str, head: SentimentHead,
                    cause_heads: CauseHeads | None, taxonomy: Taxonomy) -> str:
     """The 'h' part digests the encoder version, the head files and the code that turns
     vectors into tags (this module, the sentiment head, the cause linker and heads)."""
-    from nlp import cause_heads as cause_heads_code
-    from nlp import causes as causes_code
-    from nlp import sentiment
+    from storywatch.nlp import cause_heads as cause_heads_code
+    from storywatch.nlp import causes as causes_code
+    from storywatch.nlp import sentiment
 
     causes = cause_heads.fingerprint if cause_heads else "zero-shot"
     code = code_digest(sys.modules[__name__], sentiment, causes_code, cause_heads_code)
@@ -245,6 +245,6 @@ def _model_version(backend: str, encoder: str, head: SentimentHead,
 
 def _reply_version(encoder: str) -> str:
     """The encoder version and a digest of nlp.replies' code: prototypes, rules and logic."""
-    from nlp import replies
+    from storywatch.nlp import replies
 
     return f"{encoder}.r{code_digest(replies)}"

@@ -10,7 +10,7 @@ complaints and near every other cause's praise; that is not an overlap, and a pr
 with no other praise in its cause is checked for duplicates only. A cause with fewer than
 MIN_EXAMPLES example phrases (taxonomy plus the user's examples file) is reported too, as is a
 cause whose trained head is missing or was trained on a different definition (it runs zero-shot
-until `python -m nlp.train_sentiment`). Used by `storywatch taxonomy check`.
+until `python -m storywatch.nlp.train_sentiment`). Used by `storywatch taxonomy check`.
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.cause_heads import CauseHeads
-from nlp.sentiment import NEUTRAL_MAX_SCORE, SentimentHead
-from nlp.taxonomy import Taxonomy
+from storywatch.nlp.cause_heads import CauseHeads
+from storywatch.nlp.sentiment import NEUTRAL_MAX_SCORE, SentimentHead
+from storywatch.nlp.taxonomy import Taxonomy
 
 MIN_EXAMPLES = 6
 DUPLICATE = 0.9
@@ -65,7 +65,7 @@ def check_taxonomy(taxonomy: Taxonomy, encode: Callable[[list[str]], np.ndarray]
         if heads is None or heads.index(cause.id, cause.fingerprint) is None:
             findings.append(Finding(cause.id, "zero_shot", (
                 f"{cause.id} has no trained head for its current description and examples; it is "
-                "linked zero-shot until you run `python -m nlp.train_sentiment`.")))
+                "linked zero-shot until you run `python -m storywatch.nlp.train_sentiment`.")))
     order = {"too_few": 0, "duplicate": 1, "overlap": 2, "zero_shot": 3}
     return sorted(findings, key=lambda f: (order[f.kind], f.cause))
 
@@ -112,7 +112,7 @@ def _overlaps(taxonomy: Taxonomy, phrases: list[str], owner: np.ndarray, vectors
 def user_examples_for(taxonomy: Taxonomy, path: Path | None) -> list[tuple[str, str]]:
     """The user's examples file, checked against the taxonomy's ids; the default file
     (nlp/training/cause_examples.csv) contributes only the rows of causes the taxonomy has."""
-    from nlp.train_causes import USER_EXAMPLES, read_user_examples
+    from storywatch.nlp.train_causes import USER_EXAMPLES, read_user_examples
 
     ids = {c.id for c in taxonomy.causes}
     if path is not None:
@@ -124,7 +124,7 @@ def user_examples_for(taxonomy: Taxonomy, path: Path | None) -> list[tuple[str, 
 def _all_rows() -> list[tuple[str, str]]:
     import csv
 
-    from nlp.train_causes import USER_EXAMPLES
+    from storywatch.nlp.train_causes import USER_EXAMPLES
 
     if not USER_EXAMPLES.is_file():
         return []

@@ -1,4 +1,4 @@
-"""Train the per-cause heads (called by `python -m nlp.train_sentiment`, the one training command).
+"""Train the per-cause heads (called by `python -m storywatch.nlp.train_sentiment`, the one training command).
 
 Training examples: the training stories (nlp.labelled: the train split of tests/data/labelled plus
 the demo and written stories; multi-label), every description and example phrase of the taxonomy
@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from nlp.cause_heads import Z_SCALE
-from nlp.causes import CauseLinker
-from nlp.labelled import LabelledStory
-from nlp.taxonomy import Taxonomy
-from nlp.training.real_data import RealExample
-from nlp.training.real_heads import CAUSE_WEIGHTS, cause_labels, cause_rows
+from storywatch.nlp.cause_heads import Z_SCALE
+from storywatch.nlp.causes import CauseLinker
+from storywatch.nlp.labelled import LabelledStory
+from storywatch.nlp.taxonomy import Taxonomy
+from storywatch.nlp.training.real_data import RealExample
+from storywatch.nlp.training.real_heads import CAUSE_WEIGHTS, cause_labels, cause_rows
 from storywatch.errors import StorywatchError
 
 USER_EXAMPLES = Path(__file__).resolve().parent / "training" / "cause_examples.csv"

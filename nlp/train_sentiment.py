@@ -1,4 +1,4 @@
-"""Train the adapter, the sentiment head and the cause heads: `python -m nlp.train_sentiment`.
+"""Train the adapter, the sentiment head and the cause heads: `python -m storywatch.nlp.train_sentiment`.
 
 One command, three steps, all on the CPU (the adapter's fine-tune takes most of the time; vectors
 are cached in ~/.cache/storywatch, so a re-run with --keep-adapter is quick; timings in
@@ -42,18 +42,19 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.adapter import ADAPTER_PATH
-from nlp.cause_heads import CAUSE_HEADS_PATH
-from nlp.embedding_cache import EmbeddingCache
-from nlp.finetune import EPOCHS, finetune_adapter
-from nlp.labelled import LabelledStory, training_pool
-from nlp.options import ModelOptions
-from nlp.provenance import write_provenance
-from nlp.sentiment import CLASSES, HEAD_PATH, SentimentHead
-from nlp.taxonomy import load_taxonomy
-from nlp.train_causes import USER_EXAMPLES, read_user_examples, train_cause_heads
-from nlp.training.real_data import RealExample, real_examples
-from nlp.training.real_heads import (
+from storywatch.nlp.adapter import ADAPTER_PATH
+from storywatch.nlp.cause_heads import CAUSE_HEADS_PATH
+from storywatch.nlp.embedding_cache import EmbeddingCache
+from storywatch.nlp.finetune import EPOCHS, finetune_adapter
+from storywatch.nlp.labelled import LabelledStory, training_pool
+from storywatch.nlp.options import ModelOptions
+from storywatch.nlp.provenance import write_provenance
+from storywatch.nlp.sentiment import CLASSES, HEAD_PATH, SentimentHead
+from storywatch.nlp.taxonomy import load_taxonomy
+from storywatch.nlp.paths import SHARED_DATA
+from storywatch.nlp.train_causes import USER_EXAMPLES, read_user_examples, train_cause_heads
+from storywatch.nlp.training.real_data import RealExample, real_examples
+from storywatch.nlp.training.real_heads import (
     pick_neutral_offset,
     provenance_section,
     sentiment_rows,
@@ -61,7 +62,7 @@ from nlp.training.real_heads import (
 )
 
 NLP_DIR = Path(__file__).resolve().parent
-DEFAULT_DATA_DIR = NLP_DIR.parent.parent / "shared" / "data"
+DEFAULT_DATA_DIR = SHARED_DATA
 VADER_SDIST = "vaderSentiment==3.3.2"
 HUTTO_FILES = {
     "amazon_snippets": "amazonReviewSnippets_GroundTruth.txt",
@@ -212,8 +213,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     options = ModelOptions.from_environ(os.environ)  # STORYWATCH_BACKEND, STORYWATCH_CACHE
 
-    from nlp.encoder import Encoder
-    from nlp.model import load_backbone
+    from storywatch.nlp.encoder import Encoder
+    from storywatch.nlp.model import load_backbone
 
     pool = training_pool()
     train, dev = pool["train"], pool["dev"]

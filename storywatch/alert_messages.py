@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from warehouse.alerts import MIN_HISTORY_WEEKS, Alert, Judgement
+from storywatch.warehouse.alerts import MIN_HISTORY_WEEKS, Alert, Judgement
 
 FOOTER = ("Sent by `storywatch alerts`. How alerts are found, and the settings that change "
           "them: docs/alerts.md.")

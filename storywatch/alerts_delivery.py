@@ -21,9 +21,9 @@ from pathlib import Path
 from storywatch.alert_messages import email_text, slack_text, subject
 from storywatch.alert_options import AlertOptions
 from storywatch.errors import StorywatchError
-from warehouse import reading, writing
-from warehouse.alert_store import mark_delivered, mark_sent, pending_alerts
-from warehouse.alerts import Alert
+from storywatch.warehouse import reading, writing
+from storywatch.warehouse.alert_store import mark_delivered, mark_sent, pending_alerts
+from storywatch.warehouse.alerts import Alert
 
 TIMEOUT_SECONDS = 20
 

@@ -35,7 +35,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from nlp.options import BACKENDS, ModelOptions
+from storywatch.nlp.options import BACKENDS, ModelOptions
 from storywatch.alert_options import ALERT_KEYS, AlertOptions, alert_problem, build_alert_options
 from storywatch.errors import StorywatchError
 

@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dashboard
-from warehouse import WarehouseError, database_path, writing
-from warehouse.report_rollups import refresh_rollups, rollups_current
+from storywatch import dashboard
+from storywatch.warehouse import WarehouseError, database_path, writing
+from storywatch.warehouse.report_rollups import refresh_rollups, rollups_current
 
 APP = Path(dashboard.__file__).resolve().parent / "app.py"
 
@@ -25,7 +25,7 @@ def dashboard_command(workdir: Path, port: int, address: str = "127.0.0.1") -> l
         "--browser.gatherUsageStats", "false",
         # The tables' own "Download as CSV" and copy would hand story text such as
         # "=HYPERLINK(...)" to a spreadsheet unchanged; each table's "Download CSV" button
-        # writes it formula-free instead (warehouse.spreadsheet_safety).
+        # writes it formula-free instead (reports.spreadsheet_safety).
         "--client.disableDataExport", "true",
         "--", "--workdir", str(Path(workdir).resolve()),
     ]

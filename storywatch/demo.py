@@ -11,7 +11,7 @@ from pathlib import Path
 
 from storywatch import pipeline
 from storywatch.config import CONFIG_NAME, SourceConfig, load_settings, render_config
-from warehouse.loader import LoadReport
+from storywatch.warehouse.loader import LoadReport
 
 OUR_BRAND = "Northwind"
 COMPETITORS = ("Brightmart", "HomeHaven")
@@ -42,9 +42,9 @@ def run_demo(
     progress: bool = False, echo: Callable[[str], None] = print, tagger=None,
 ) -> DemoResult:
     """Crawl the demo site into `workdir`, load, tag and export; return what was made."""
-    from crawler.demo_site import DemoSite
-    from warehouse import database_path, reading
-    from warehouse.export import export_report
+    from storywatch.crawler.demo_site import DemoSite
+    from storywatch.warehouse import database_path, reading
+    from storywatch.reports.export import export_report
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)

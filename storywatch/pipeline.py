@@ -14,20 +14,20 @@ from tqdm import tqdm
 
 from storywatch.config import Settings
 from storywatch.errors import StorywatchError
-from warehouse import writing
-from warehouse.crawl_log import CrawlRun, record_crawl_runs
-from warehouse.db import SharedWriter
-from warehouse.embedding_store import StoryVectors, cached_vectors, prune_vectors, save_vectors
-from warehouse.known_stories import known_story_keys, loaded_landing_files
-from warehouse.loader import LANDING_DIR, LoadReport, load_landing
-from warehouse.reply_tags import (
+from storywatch.warehouse import writing
+from storywatch.warehouse.crawl_log import CrawlRun, record_crawl_runs
+from storywatch.warehouse.db import SharedWriter
+from storywatch.warehouse.embedding_store import StoryVectors, cached_vectors, prune_vectors, save_vectors
+from storywatch.warehouse.known_stories import known_story_keys, loaded_landing_files
+from storywatch.warehouse.loader import LANDING_DIR, LoadReport, load_landing
+from storywatch.warehouse.reply_tags import (
     PendingReply,
     pending_replies,
     save_reply_tags,
     set_current_reply_version,
 )
-from warehouse.report_rollups import refresh_rollups
-from warehouse.tags import PendingStory, pending_stories, save_tags, set_current_model
+from storywatch.warehouse.report_rollups import refresh_rollups
+from storywatch.warehouse.tags import PendingStory, pending_stories, save_tags, set_current_model
 
 TAG_BATCH = 128
 CACHE_WINDOW = 4096
@@ -58,11 +58,11 @@ def crawl(
     throttle: bool = True,
     sources: list | None = None,
 ) -> list:
-    """Crawl every configured source (or the given `crawler.run.Source`s) into landing files and
+    """Crawl every configured source (or the given `storywatch.crawler.run.Source`s) into landing files and
     log each source's run. With `[crawl] incremental` on (the default), each source stops paging
     at a page holding only stories already stored or landed."""
-    from crawler.run import Source
-    from crawler.run import crawl as run_crawl
+    from storywatch.crawler.run import Source
+    from storywatch.crawler.run import crawl as run_crawl
 
     if sources is None:
         if not settings.sources:
@@ -99,14 +99,14 @@ def crawl_url(
     max_pages: int | None = None, throttle: bool = True,
 ) -> list:
     """Crawl one URL whose story format is detected from the page itself (spider `auto`)."""
-    from crawler.run import Source
+    from storywatch.crawler.run import Source
 
     source = Source(brand=brand, is_competitor=is_competitor, format="auto", url=url)
     return crawl(settings, max_pages=max_pages, throttle=throttle, sources=[source])
 
 
 def _known_keys(settings: Settings, formats: set[str]) -> set[str]:
-    from crawler.landing import landed_story_keys
+    from storywatch.crawler.landing import landed_story_keys
 
     # Opened to write, not to read: the first crawl of a workdir creates its warehouse here.
     with writing(settings.workdir) as con:
@@ -133,7 +133,7 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
     by the same encoder is tagged from the warehouse's cached vectors, without the backbone.
     When nothing is pending, the model is not loaded at all.
     """
-    from nlp.tagger import TaggerVersions, tagger_versions
+    from storywatch.nlp.tagger import TaggerVersions, tagger_versions
 
     if tagger is None:
         # Named from the files, without the model: with nothing pending, it is never loaded.
@@ -149,7 +149,7 @@ def tag(settings: Settings, *, progress: bool = False, tagger=None) -> TagReport
         if not replies:
             set_current_reply_version(con, versions.replies)
     if tagger is None and (pending or replies):
-        from nlp import load_tagger
+        from storywatch.nlp import load_tagger
 
         tagger = load_tagger(settings.taxonomy, settings.tagging.model)
     started = time.perf_counter()

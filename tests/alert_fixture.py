@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from warehouse import writing
-from warehouse.loader import upsert_stories
-from warehouse.tags import save_tags, text_hash
+from storywatch.warehouse import writing
+from storywatch.warehouse.loader import upsert_stories
+from storywatch.warehouse.tags import save_tags, text_hash
 
 JUDGED = date(2026, 11, 30)
 HISTORY_WEEKS = 30

@@ -40,8 +40,8 @@ def _model_only_when_marked(request: pytest.FixtureRequest,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The two doors to the weights (torch and ONNX Runtime) refuse tests not marked `model`."""
     if request.node.get_closest_marker("model") is None:
-        monkeypatch.setattr("nlp.model.load_backbone", _refuse_model)
-        monkeypatch.setattr("nlp.onnx_backbone._session_runner", _refuse_model)
+        monkeypatch.setattr("storywatch.nlp.model.load_backbone", _refuse_model)
+        monkeypatch.setattr("storywatch.nlp.onnx_backbone._session_runner", _refuse_model)
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +49,7 @@ def tagger():
     """The real tagger (MiniLM backbone + heads + default taxonomy), loaded once per session."""
     import os
 
-    from nlp import ModelOptions, load_tagger
+    from storywatch.nlp import ModelOptions, load_tagger
 
     return load_tagger(options=ModelOptions.from_environ(os.environ))
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from warehouse.db import connect
-from warehouse.loader import upsert_stories
-from warehouse.tags import save_tags, text_hash
+from storywatch.warehouse.db import connect
+from storywatch.warehouse.loader import upsert_stories
+from storywatch.warehouse.tags import save_tags, text_hash
 
 FIRST_WEEK = date(2025, 1, 6)
 LAST_WEEK = FIRST_WEEK + timedelta(weeks=11)

@@ -18,9 +18,9 @@ from storywatch.cli import cli
 from storywatch.config import ConfigError, load_settings
 from tests import alert_servers
 from tests.alert_fixture import HOSTILE, JUDGED, LABELS, build_alert_warehouse
-from warehouse import reading
-from warehouse.alert_stats import poisson_upper_tail
-from warehouse.alerts import MIN_HISTORY_WEEKS, AlertRules, find_alerts, headline
+from storywatch.warehouse import reading
+from storywatch.warehouse.alert_stats import poisson_upper_tail
+from storywatch.warehouse.alerts import MIN_HISTORY_WEEKS, AlertRules, find_alerts, headline
 
 AS_OF = "2026-12-07"
 

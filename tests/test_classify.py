@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.classify import ClassifyError, classify_file
+from storywatch.nlp.classify import ClassifyError, classify_file
 
 TEXTS = [
     "They refused my refund because I had lost the receipt. Disgraceful.",
@@ -119,7 +119,7 @@ def test_file_without_an_id_column_is_tagged_as_before(tagger, tmp_path: Path) -
 def test_classify_command_takes_an_id_column(tagger, tmp_path: Path, monkeypatch) -> None:
     from click.testing import CliRunner
 
-    import nlp
+    from storywatch import nlp
     from storywatch.cli import cli
 
     monkeypatch.setattr(nlp, "load_tagger", lambda *args, **kwargs: tagger)

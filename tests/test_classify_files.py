@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import nlp
-from nlp import classify
-from nlp.classify import ClassifyError, classify_file
+from storywatch import nlp
+from storywatch.nlp import classify
+from storywatch.nlp.classify import ClassifyError, classify_file
 from storywatch.cli import cli
 
 CSV = "id,text\nA1,Still no refund after a month. Awful.\nA2,Love my new lamp\n"

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-import nlp
-from nlp.classify import classify_file
+from storywatch import nlp
+from storywatch.nlp.classify import classify_file
 from storywatch.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +92,7 @@ STDOUT_SCRIPT = """
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from nlp.classify import classify_file
+from storywatch.nlp.classify import classify_file
 
 class Tagger:  # the real model is not needed to see where the lines go
     def tag(self, texts):

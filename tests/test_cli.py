@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from storywatch.cli import cli
-from warehouse import connect
-from warehouse.loader import upsert_stories
+from storywatch.warehouse import connect
+from storywatch.warehouse.loader import upsert_stories
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from tests.fixture_warehouse import build_fixture_warehouse, fixture_stories
-from warehouse import connect_read_only, report_queries
-from warehouse import db as warehouse_db
-from warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
-from warehouse.sql import view_columns
+from storywatch.warehouse import connect_read_only, report_queries
+from storywatch.warehouse import db as warehouse_db
+from storywatch.warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
+from storywatch.warehouse.sql import view_columns
 
 ORDER = ["cause", "competitor"]
 FILTERS = {

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo_site import DemoSite
-from crawler.items import STORY_FIELDS, html_to_text, to_utc_iso
-from crawler.redact import redact_text
-from crawler.run import CrawlError, Source, crawl
+from storywatch.crawler.demo_site import DemoSite
+from storywatch.crawler.items import STORY_FIELDS, html_to_text, to_utc_iso
+from storywatch.crawler.redact import redact_text
+from storywatch.crawler.run import CrawlError, Source, crawl
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 DEMO_STORIES = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "stories.jsonl"

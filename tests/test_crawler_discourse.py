@@ -9,17 +9,17 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.loopback import LoopbackSite, Reply
-from crawler.run import Source, crawl
-from crawler.spiders.auto import detect_format
-from crawler.spiders.discourse import (
+from storywatch.crawler.loopback import LoopbackSite, Reply
+from storywatch.crawler.run import Source, crawl
+from storywatch.crawler.spiders.auto import detect_format
+from storywatch.crawler.spiders.discourse import (
     json_url,
     listing_links,
     parse_discourse_page,
     topic_pages_to_read,
 )
 from storywatch.cli import cli
-from warehouse import connect_read_only
+from storywatch.warehouse import connect_read_only
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 TOPIC = "/t/refund-still-not-received-after-return/4412.json"

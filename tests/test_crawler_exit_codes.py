@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.loopback import LoopbackSite, Reply, review_page
+from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
 from storywatch.cli import cli
 
 

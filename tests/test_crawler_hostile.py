@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.loopback import LoopbackSite, Reply, review_page
-from crawler.run import Source, SourceResult, crawl
+from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
+from storywatch.crawler.run import Source, SourceResult, crawl
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 

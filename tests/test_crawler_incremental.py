@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo_site import DemoSite
-from crawler.loopback import LoopbackSite, Reply, review_page
-from crawler.run import CrawlOptions, Source, crawl, start_crawl
+from storywatch.crawler.demo_site import DemoSite
+from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
+from storywatch.crawler.run import CrawlOptions, Source, crawl, start_crawl
 from storywatch import pipeline
 from storywatch.config import Settings, SourceConfig
-from warehouse import connect
-from warehouse.loader import landing_files
+from storywatch.warehouse import connect
+from storywatch.warehouse.loader import landing_files
 
 
 def page_requests(site: DemoSite) -> int:

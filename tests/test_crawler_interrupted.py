@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 from scrapy.utils.test import get_crawler
 
-from crawler.items import make_story
-from crawler.landing import Salvage, salvage_interrupted
-from crawler.loopback import LoopbackSite, endless_reviews
-from crawler.pipelines import LandingWriterPipeline
+from storywatch.crawler.items import make_story
+from storywatch.crawler.landing import Salvage, salvage_interrupted
+from storywatch.crawler.loopback import LoopbackSite, endless_reviews
+from storywatch.crawler.pipelines import LandingWriterPipeline
 from storywatch.cli import cli
-from warehouse import connect_read_only
+from storywatch.warehouse import connect_read_only
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from crawler.items import (
+from storywatch.crawler.items import (
     STORY_FIELDS,
     InvalidDate,
     html_to_text,

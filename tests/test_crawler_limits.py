@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.loopback import LoopbackSite, Reply, endless_reviews, review_page
-from crawler.run import Source, crawl
+from storywatch.crawler.loopback import LoopbackSite, Reply, endless_reviews, review_page
+from storywatch.crawler.run import Source, crawl
 from storywatch.cli import cli
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
@@ -88,7 +88,7 @@ def test_endless_pagination_stops_at_the_time_cap(workdir: Path, tmp_path: Path)
 
 
 def test_the_default_caps_are_documented_and_applied() -> None:
-    from crawler import settings
+    from storywatch.crawler import settings
     from storywatch.config import CrawlOptions
 
     options = CrawlOptions()

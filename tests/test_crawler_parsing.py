@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.spiders.appstore import next_appstore_page, parse_appstore_page
-from crawler.spiders.cfpb import next_cfpb_page, parse_cfpb_page
-from crawler.spiders.feed import parse_feed_page
-from crawler.spiders.reddit import parse_reddit_page
-from crawler.spiders.schema_org import next_page_url, parse_schema_org_page
-from crawler.spiders.trustpilot import next_trustpilot_page, parse_trustpilot_page
+from storywatch.crawler.spiders.appstore import next_appstore_page, parse_appstore_page
+from storywatch.crawler.spiders.cfpb import next_cfpb_page, parse_cfpb_page
+from storywatch.crawler.spiders.feed import parse_feed_page
+from storywatch.crawler.spiders.reddit import parse_reddit_page
+from storywatch.crawler.spiders.schema_org import next_page_url, parse_schema_org_page
+from storywatch.crawler.spiders.trustpilot import next_trustpilot_page, parse_trustpilot_page
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 FETCHED = "2026-07-21T00:00:00Z"

@@ -8,8 +8,8 @@ import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
-from crawler.items import make_story
-from crawler.pipelines import (
+from storywatch.crawler.items import make_story
+from storywatch.crawler.pipelines import (
     DuplicatePipeline,
     LandingWriterPipeline,
     NormalisePipeline,

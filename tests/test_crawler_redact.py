@@ -11,10 +11,10 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from crawler.items import make_story
-from crawler.loopback import LoopbackSite, Reply, review_page
-from crawler.redact import RedactPipeline, redact_text
-from crawler.run import Source, crawl
+from storywatch.crawler.items import make_story
+from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
+from storywatch.crawler.redact import RedactPipeline, redact_text
+from storywatch.crawler.run import Source, crawl
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 

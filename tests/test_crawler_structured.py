@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.loopback import LoopbackSite, Reply
-from crawler.run import Source, crawl
-from crawler.spiders.schema_org import parse_schema_org_page
+from storywatch.crawler.loopback import LoopbackSite, Reply
+from storywatch.crawler.run import Source, crawl
+from storywatch.crawler.spiders.schema_org import parse_schema_org_page
 from storywatch.cli import cli
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.loopback import LoopbackSite, Reply
-from crawler.run import Source, crawl
-from crawler.spiders.auto import detect_format
-from crawler.spiders.tripadvisor import parse_tripadvisor_page
+from storywatch.crawler.loopback import LoopbackSite, Reply
+from storywatch.crawler.run import Source, crawl
+from storywatch.crawler.spiders.auto import detect_format
+from storywatch.crawler.spiders.tripadvisor import parse_tripadvisor_page
 from storywatch.cli import cli
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"

@@ -21,10 +21,10 @@ from streamlit.testing.v1 import AppTest
 
 from storywatch.cli import cli
 from tests.fixture_warehouse import CURRENT_MODEL, HOSTILE, build_fixture_warehouse
-from warehouse import connect
-from warehouse.loader import upsert_stories
-from warehouse.spreadsheet_safety import FORMULA_TRIGGERS, defuse_formula, spreadsheet_csv
-from warehouse.tags import save_tags, text_hash
+from storywatch.warehouse import connect
+from storywatch.warehouse.loader import upsert_stories
+from storywatch.reports.spreadsheet_safety import FORMULA_TRIGGERS, defuse_formula, spreadsheet_csv
+from storywatch.warehouse.tags import save_tags, text_hash
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 # OWASP's examples, and one for each character a spreadsheet starts a formula with.

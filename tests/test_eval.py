@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-import nlp
-from nlp.evaluation import multi_label_report, single_label_report, star_agreement
-from nlp.labelled import DEMO_STORIES, read_stories, training_pool
+from storywatch import nlp
+from storywatch.nlp.evaluation import multi_label_report, single_label_report, star_agreement
+from storywatch.nlp.labelled import DEMO_STORIES, read_stories, training_pool
 from storywatch.cli import cli
 
 
@@ -55,7 +55,7 @@ def test_linked_causes_keep_the_polarity_the_labeller_gave_them(tagger) -> None:
     the dev split: 0.815 of linked gold causes (19/29 in mixed stories) with model h1894c93e,
     0.804 (18/34 in mixed stories: more causes linked) with hec1912eb, 0.837 (23/38) with
     h76556929, 0.830 (23/39) with ha6fba000."""
-    from nlp.evaluation import evaluate_split
+    from storywatch.nlp.evaluation import evaluate_split
 
     polarity = evaluate_split(tagger, training_pool()["dev"])["cause_polarity"]
     (right, linked), (mixed_right, mixed_linked) = polarity["all"], polarity["mixed"]
@@ -77,7 +77,7 @@ def test_a_bare_fast_refund_title_is_positive(tagger) -> None:
 
 def test_warehouse_ratings_come_back_as_stars(workdir) -> None:
     """The warehouse stores ratings as 0..1; star agreement needs 1..5 (5/5 -> 5, 1/5 -> 1)."""
-    from nlp.evaluation import warehouse_ratings
+    from storywatch.nlp.evaluation import warehouse_ratings
     from tests.fixture_warehouse import build_fixture_warehouse
 
     build_fixture_warehouse(workdir)

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.fixture_warehouse import HOSTILE_TEXTS, build_fixture_warehouse
-from warehouse import WarehouseError, connect, connect_read_only, queries, report_queries
-from warehouse.export import FORMATS, export_report, export_since_last
-from warehouse.loader import upsert_stories
+from storywatch.warehouse import WarehouseError, connect, connect_read_only, queries, report_queries
+from storywatch.reports.export import FORMATS, export_report, export_since_last
+from storywatch.warehouse.loader import upsert_stories
 
 STEM = "story-trends_northwind_week_2025-03-24"
 WEEK = report_queries.period_ending("week", date(2025, 3, 24))

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from nlp import StoryTags
+from storywatch.nlp import StoryTags
 
 POSITIVE = "Absolutely love this store. The staff were lovely and my new kettle works perfectly."
 NEGATIVE = "Worst shopping experience ever. The blender broke after two days and I am furious."
@@ -97,8 +97,8 @@ def test_to_dict_is_json_ready(tagged) -> None:
 
 
 def test_model_version_is_short_stable_and_follows_the_taxonomy(tagger, tmp_path) -> None:
-    from nlp.tagger import Tagger
-    from nlp.taxonomy import load_taxonomy
+    from storywatch.nlp.tagger import Tagger
+    from storywatch.nlp.taxonomy import load_taxonomy
 
     assert tagger.model_version == tagger.model_version
     assert tagger.model_version.startswith("minilm") and len(tagger.model_version) < 40

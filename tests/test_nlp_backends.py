@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.encoder import Encoder
-from nlp.options import ModelOptions
-from nlp.sentences import split_sentences
+from storywatch.nlp.encoder import Encoder
+from storywatch.nlp.options import ModelOptions
+from storywatch.nlp.sentences import split_sentences
 
 # The `backbone` fixture loads the torch model itself, outside the session's tagger.
 pytestmark = pytest.mark.model
@@ -25,8 +25,8 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def backbone():
-    from nlp.adapter import merge_adapter
-    from nlp.model import load_backbone
+    from storywatch.nlp.adapter import merge_adapter
+    from storywatch.nlp.model import load_backbone
 
     model = load_backbone()
     merge_adapter(model[0].auto_model)
@@ -34,7 +34,7 @@ def backbone():
 
 
 def _encoder(model, backend: str, cache: Path) -> Encoder:
-    from nlp.onnx_backbone import make_runner
+    from storywatch.nlp.onnx_backbone import make_runner
 
     return Encoder(model.tokenizer.backend_tokenizer, make_runner(model, backend, cache, "test"),
                    384, backend, "test")
@@ -74,14 +74,14 @@ def test_story_vector_is_what_a_plain_encode_of_the_text_gives(backbone, tmp_pat
 
 
 def test_unknown_backend_is_a_clear_error() -> None:
-    from nlp.model import ModelMissing
+    from storywatch.nlp.model import ModelMissing
 
     with pytest.raises(ModelMissing, match="Unknown backend 'gpu-please'"):
         Encoder.load(ModelOptions(backend="gpu-please"))
 
 
 def test_unwritable_cache_is_a_clear_error(backbone, tmp_path: Path) -> None:
-    from nlp.model import ModelMissing
+    from storywatch.nlp.model import ModelMissing
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")

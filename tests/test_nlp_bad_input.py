@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nlp.classify import classify_file
-from nlp.sentences import MAX_SENTENCES, clean_text, detect_language
+from storywatch.nlp.classify import classify_file
+from storywatch.nlp.sentences import MAX_SENTENCES, clean_text, detect_language
 
 LONG = " ".join(["Terrible service, the parcel arrived broken and nobody cares."] * 5000)  # 50k words
 CASES = {

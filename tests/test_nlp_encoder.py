@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.encoder import SEGMENT_TOKENS, Encoder
-from nlp.model import packaged_tokenizer
+from storywatch.nlp.encoder import SEGMENT_TOKENS, Encoder
+from storywatch.nlp.model import packaged_tokenizer
 
 DIM = 8
 

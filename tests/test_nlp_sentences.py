@@ -1,7 +1,7 @@
 """Sentence splitting on the messy text customers write."""
 from __future__ import annotations
 
-from nlp.sentences import MAX_SENTENCES, MAX_WORDS, guess_language, split_sentences
+from storywatch.nlp.sentences import MAX_SENTENCES, MAX_WORDS, guess_language, split_sentences
 
 
 def test_splits_on_missing_space_newlines_and_bullets() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.taxonomy import TaxonomyError, load_taxonomy
+from storywatch.nlp.taxonomy import TaxonomyError, load_taxonomy
 
 OWNERS = {
     "Operations": {"receipts", "returns", "refunds", "delays", "cancellations", "lost_damaged",

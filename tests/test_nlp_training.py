@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nlp.cause_heads import CauseHeads
-from nlp.labelled import LabelledDataError, read_stories, training_pool
-from nlp.taxonomy import load_taxonomy
-from nlp.taxonomy_check import check_taxonomy
-from nlp.train_causes import USER_EXAMPLES, ExamplesError, read_user_examples
+from storywatch.nlp.cause_heads import CauseHeads
+from storywatch.nlp.labelled import LabelledDataError, read_stories, training_pool
+from storywatch.nlp.taxonomy import load_taxonomy
+from storywatch.nlp.taxonomy_check import check_taxonomy
+from storywatch.nlp.train_causes import USER_EXAMPLES, ExamplesError, read_user_examples
 from storywatch.cli import cli
 
 IDS = {c.id for c in load_taxonomy().causes}
@@ -59,7 +59,7 @@ def test_heads_trained_for_the_earlier_score_rule_load_with_a_warning(
              sentence_max=np.array(True))
     heads = CauseHeads.load(path)
     assert heads is not None and heads.ids == ("refunds",)
-    assert "retrain with `python -m nlp.train_sentiment`" in caplog.text
+    assert "retrain with `python -m storywatch.nlp.train_sentiment`" in caplog.text
     caplog.clear()
     assert CauseHeads.load() is not None and "retrain" not in caplog.text
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import nlp
-from nlp.options import ModelOptions
-from nlp.tagger import tagger_versions
-from nlp.taxonomy import load_taxonomy
+from storywatch import nlp
+from storywatch.nlp.options import ModelOptions
+from storywatch.nlp.tagger import tagger_versions
+from storywatch.nlp.taxonomy import load_taxonomy
 from storywatch import pipeline
 from storywatch.cli import cli
 from storywatch.config import Settings, TaggingOptions
-from warehouse import connect
-from warehouse.loader import upsert_stories
+from storywatch.warehouse import connect
+from storywatch.warehouse.loader import upsert_stories
 
 SMALL_TAXONOMY = """\
 causes:

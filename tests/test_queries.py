@@ -14,9 +14,9 @@ from tests.fixture_warehouse import (
     UNTAGGED_KEY,
     build_fixture_warehouse,
 )
-from warehouse import connect, connect_read_only, queries, report_queries
-from warehouse.loader import upsert_stories
-from warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
+from storywatch.warehouse import connect, connect_read_only, queries, report_queries
+from storywatch.warehouse.loader import upsert_stories
+from storywatch.warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
 
 
 @pytest.fixture(scope="module")

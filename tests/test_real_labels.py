@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp.real_labels import REAL_LABELS_DIR, field_text, find_row
-from nlp.real_split import read_rows
-from nlp.taxonomy import load_taxonomy
+from storywatch.nlp.real_labels import REAL_LABELS_DIR, field_text, find_row
+from storywatch.nlp.real_split import read_rows
+from storywatch.nlp.taxonomy import load_taxonomy
 
 FIELDS = {"file", "key", "field", "sentiment", "causes", "hard", "labeller", "note", "sample"}
 HARD = {"negation", "sarcasm", "understatement", "implicit", "non_english", "short"}

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from storywatch.cli import cli
 from storywatch.run_lock import lock_path
-from warehouse import connect
+from storywatch.warehouse import connect
 
 HOLDER = """\
 import sys

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from storywatch.cli import cli
 from storywatch.commands.analyse import export_parquet as export_parquet_command
 from tests.fixture_warehouse import build_fixture_warehouse
-from warehouse import WarehouseError, connect_read_only
-from warehouse.sql import export_parquet, format_result, run_query, statements, write_result
+from storywatch.warehouse import WarehouseError, connect_read_only
+from storywatch.warehouse.sql import export_parquet, format_result, run_query, statements, write_result
 
 QUERY = "SELECT brand, count(*) AS stories FROM story_facts GROUP BY brand ORDER BY brand"
 EXPECTED = [("Brightmart", 18), ("HomeHaven", 17), ("Northwind", 27)]

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from storywatch.cli import cli
-from warehouse import connect
-from warehouse.loader import upsert_stories
-from warehouse.sql import run_query
+from storywatch.warehouse import connect
+from storywatch.warehouse.loader import upsert_stories
+from storywatch.warehouse.sql import run_query
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY = "SELECT 1 AS x"

@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 from storywatch.cli import cli
-from warehouse import WarehouseError, connect
-from warehouse.loader import upsert_stories
-from warehouse.sql import export_parquet, run_query
-from warehouse.sql_guard import WriteRefused
-from warehouse.sql_sandbox import FileRefused, UnsafeReadablePath, connect_for_analysts
+from storywatch.warehouse import WarehouseError, connect
+from storywatch.warehouse.loader import upsert_stories
+from storywatch.warehouse.sql import export_parquet, run_query
+from storywatch.warehouse.sql_guard import WriteRefused
+from storywatch.warehouse.sql_sandbox import FileRefused, UnsafeReadablePath, connect_for_analysts
 
 ROOT = Path(__file__).resolve().parent.parent
 STORIES = 3

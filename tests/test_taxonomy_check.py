@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nlp.taxonomy import load_taxonomy
-from nlp.taxonomy_check import check_taxonomy
+from storywatch.nlp.taxonomy import load_taxonomy
+from storywatch.nlp.taxonomy_check import check_taxonomy
 
 PRAISE = ("returning it was quick and easy", "arrived the next day, super fast delivery")
 TAXONOMY = f"""\

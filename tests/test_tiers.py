@@ -108,13 +108,13 @@ def test_a_test_that_loads_the_model_unmarked_fails_saying_so(project) -> None:
 
 
         def test_loads_the_torch_backbone():
-            from nlp.model import load_backbone
+            from storywatch.nlp.model import load_backbone
 
             load_backbone()
 
 
         def test_loads_the_onnx_session(tmp_path):
-            from nlp import onnx_backbone
+            from storywatch.nlp import onnx_backbone
 
             onnx_backbone._session_runner(tmp_path / "model.int8.onnx")
     ''')

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from nlp.real_split import (
+from storywatch.nlp.real_split import (
     hash_dev,
     hash_test,
     is_dev,
@@ -20,7 +20,7 @@ from nlp.real_split import (
     scored_split,
     scoring,
 )
-from nlp.taxonomy import load_taxonomy
+from storywatch.nlp.taxonomy import load_taxonomy
 
 IDS = [c.id for c in load_taxonomy().causes]
 
@@ -59,7 +59,7 @@ def test_hand_dev_excludes_hand_test() -> None:
 
 
 def test_scoring_dev_switches_the_suite_readers_and_restores_test(shared_data: Path) -> None:
-    from nlp.real_sets import read_tweets
+    from storywatch.nlp.real_sets import read_tweets
 
     taxonomy = load_taxonomy()
     assert scored_split() == "test"
@@ -72,7 +72,7 @@ def test_scoring_dev_switches_the_suite_readers_and_restores_test(shared_data: P
 
 
 def test_real_training_rows_hold_no_test_or_dev_text(shared_data: Path) -> None:
-    from nlp.training.real_data import real_examples
+    from storywatch.nlp.training.real_data import real_examples
 
     train = real_examples(IDS, "train", shared_data)
     dev = real_examples(IDS, "dev", shared_data)
@@ -94,7 +94,7 @@ def test_real_training_rows_hold_no_test_or_dev_text(shared_data: Path) -> None:
 
 def test_the_runtime_tagger_never_imports_training_code() -> None:
     code = ("import sys, nlp, nlp.tagger, nlp.classify; "
-            "print(sorted(m for m in sys.modules if m.startswith(('nlp.train', 'nlp.finetune'))))")
+            "print(sorted(m for m in sys.modules if m.startswith(('storywatch.nlp.train', 'storywatch.nlp.finetune'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "[]"

@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 
 import storywatch.versions
-from nlp import onnx_backbone
-from nlp.sentences import read_story
-from nlp.tagger import tagger_versions
-from warehouse import reading, writing
-from warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
+from storywatch.nlp import onnx_backbone
+from storywatch.nlp.sentences import read_story
+from storywatch.nlp.tagger import tagger_versions
+from storywatch.warehouse import reading, writing
+from storywatch.warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "versions"
 SPLITTER_GOLDEN = GOLDEN / "splitter.json"
@@ -54,15 +54,15 @@ def _edited(monkeypatch, tmp_path: Path, name: str, old: str, new: str):
 def test_a_splitter_edit_redoes_vectors_tags_and_replies_but_a_comment_does_not(tmp_path):
     before = tagger_versions()
     with pytest.MonkeyPatch.context() as patch:
-        _edited(patch, tmp_path, "nlp.sentences", "MAX_WORDS = 60",
+        _edited(patch, tmp_path, "storywatch.nlp.sentences", "MAX_WORDS = 60",
                 "MAX_WORDS = 60  # how long a window of run-on text may be")
         assert tagger_versions() == before
     with pytest.MonkeyPatch.context() as patch:
-        _edited(patch, tmp_path, "nlp.sentences", "a cheap English check.",
+        _edited(patch, tmp_path, "storywatch.nlp.sentences", "a cheap English check.",
                 "a cheap English check (docstrings do not count).")
         assert tagger_versions() == before
     with pytest.MonkeyPatch.context() as patch:
-        _edited(patch, tmp_path, "nlp.sentences", "MAX_WORDS = 60", "MAX_WORDS = 40")
+        _edited(patch, tmp_path, "storywatch.nlp.sentences", "MAX_WORDS = 60", "MAX_WORDS = 40")
         after = tagger_versions()
     assert after.encoder != before.encoder
     assert after.model != before.model
@@ -71,7 +71,7 @@ def test_a_splitter_edit_redoes_vectors_tags_and_replies_but_a_comment_does_not(
 
 def test_a_pooling_edit_makes_a_new_encoder_version(monkeypatch, tmp_path):
     before = tagger_versions()
-    _edited(monkeypatch, tmp_path, "nlp.encoder", "SEGMENT_TOKENS = 254", "SEGMENT_TOKENS = 126")
+    _edited(monkeypatch, tmp_path, "storywatch.nlp.encoder", "SEGMENT_TOKENS = 254", "SEGMENT_TOKENS = 126")
     after = tagger_versions()
     assert after.encoder != before.encoder and after.model != before.model
 
@@ -86,7 +86,7 @@ def test_a_library_upgrade_makes_a_new_encoder_version(monkeypatch):
 
 def test_a_sentiment_rule_edit_retags_without_redoing_vectors(monkeypatch, tmp_path):
     before = tagger_versions()
-    _edited(monkeypatch, tmp_path, "nlp.sentiment", "NEUTRAL_MAX_SCORE = 0.4",
+    _edited(monkeypatch, tmp_path, "storywatch.nlp.sentiment", "NEUTRAL_MAX_SCORE = 0.4",
             "NEUTRAL_MAX_SCORE = 0.5")
     after = tagger_versions()
     assert after.model != before.model
@@ -96,7 +96,7 @@ def test_a_sentiment_rule_edit_retags_without_redoing_vectors(monkeypatch, tmp_p
 def test_a_reply_logic_edit_reclassifies_replies_only(monkeypatch, tmp_path):
     # The old reply version hashed a repr() of the constants, so logic like this went unseen.
     before = tagger_versions()
-    _edited(monkeypatch, tmp_path, "nlp.replies", 'ReplyTag("policy_citing", 1.0, True, sentence)',
+    _edited(monkeypatch, tmp_path, "storywatch.nlp.replies", 'ReplyTag("policy_citing", 1.0, True, sentence)',
             'ReplyTag("policy_citing", 0.99, True, sentence)')
     after = tagger_versions()
     assert after.replies != before.replies
@@ -105,7 +105,7 @@ def test_a_reply_logic_edit_reclassifies_replies_only(monkeypatch, tmp_path):
 
 def test_an_edited_onnx_build_step_rebuilds_the_model_and_redoes_vectors(monkeypatch, tmp_path):
     before, built = tagger_versions(), onnx_backbone.model_dir(tmp_path)
-    edited = _edited(monkeypatch, tmp_path, "nlp.onnx_backbone", "per_channel=True",
+    edited = _edited(monkeypatch, tmp_path, "storywatch.nlp.onnx_backbone", "per_channel=True",
                      "per_channel=False")
     assert edited.model_dir(tmp_path) != built
     assert tagger_versions().encoder != before.encoder
@@ -172,7 +172,7 @@ def test_the_encoder_gives_the_recorded_vectors(tagger):
 
 def _write_golden() -> None:
     """Record the splitter's and the encoder's current output (after an intended change)."""
-    from nlp import ModelOptions, load_tagger
+    from storywatch.nlp import ModelOptions, load_tagger
 
     cases = _splitter_cases()
     for case in cases:

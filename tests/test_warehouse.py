@@ -7,11 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import WarehouseError, connect, connect_read_only
-from warehouse.db import SharedWriter
-from warehouse.loader import load_landing, upsert_stories
-from warehouse.sql import WriteRefused, run_query
-from warehouse.tags import pending_stories, save_tags
+from storywatch.warehouse import WarehouseError, connect, connect_read_only
+from storywatch.warehouse.db import SharedWriter
+from storywatch.warehouse.loader import load_landing, upsert_stories
+from storywatch.warehouse.sql import WriteRefused, run_query
+from storywatch.warehouse.tags import pending_stories, save_tags
 
 
 def story(key: str, body: str, brand: str = "Northwind", **extra) -> dict:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from warehouse import WarehouseError, database_path, reading, writing
-from warehouse.crawl_log import CrawlRun, record_crawl_runs, sources_status
-from warehouse.tags import save_tags
+from storywatch.warehouse import WarehouseError, database_path, reading, writing
+from storywatch.warehouse.crawl_log import CrawlRun, record_crawl_runs, sources_status
+from storywatch.warehouse.tags import save_tags
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("crawler", "dashboard", "nlp", "storywatch", "warehouse")

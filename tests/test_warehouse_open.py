@@ -12,10 +12,10 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-import warehouse.db
+import storywatch.warehouse.db
 from storywatch.cli import cli
-from warehouse import WarehouseBusy, WarehouseCorrupt, connect, connect_read_only, database_path
-from warehouse.db import reading, writing
+from storywatch.warehouse import WarehouseBusy, WarehouseCorrupt, connect, connect_read_only, database_path
+from storywatch.warehouse.db import reading, writing
 
 HOLDER = """\
 import sys
@@ -90,7 +90,7 @@ def test_up_to_date_warehouse_opens_without_migrating(workdir, monkeypatch):
     def refuse(_con):
         raise AssertionError("migrations ran on an up-to-date warehouse")
 
-    monkeypatch.setattr(warehouse.db, "migrate", refuse)
+    monkeypatch.setattr(storywatch.warehouse.db, "migrate", refuse)
     for _ in range(3):
         connect(workdir).close()
 
@@ -112,7 +112,7 @@ def test_holder_that_is_gone_is_named_by_pid():
     message = textwrap.dedent(f"""
         IO Error: Could not set lock on file "x.duckdb": Conflicting lock is held in
         /usr/bin/python3 (PID {gone}).""")
-    assert warehouse.db._lock_holder(Exception(message)) == f"process {gone}"
+    assert storywatch.warehouse.db._lock_holder(Exception(message)) == f"process {gone}"
 
 
 def test_a_file_cut_short_is_corrupt_not_a_bug(workdir):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.items import make_story
-from warehouse import WarehouseBusy, connect, connect_read_only
-from warehouse.loader import upsert_stories
+from storywatch.crawler.items import make_story
+from storywatch.warehouse import WarehouseBusy, connect, connect_read_only
+from storywatch.warehouse.loader import upsert_stories
 
 # Each test runs thousands of stories through `storywatch load` or `tag` in another process.
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ Only this package writes SQL. Writers (load, tag) open the file read-write in sh
 (`with writing(workdir) as con:`, or a `SharedWriter` for a long run); the dashboard, exports and
 `storywatch sql` open it read-only (`with reading(workdir) as con:`).
 """
-from warehouse.db import (
+from storywatch.warehouse.db import (
     WarehouseBusy,
     WarehouseCorrupt,
     WarehouseError,

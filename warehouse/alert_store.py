@@ -12,8 +12,8 @@ import json
 
 import duckdb
 
-from warehouse.alerts import Alert
-from warehouse.db import transaction
+from storywatch.warehouse.alerts import Alert
+from storywatch.warehouse.db import transaction
 
 CHANNELS = ("email", "webhook")
 _COLUMNS = ("alert_id, brand, is_competitor, cause, cause_label, owner, period, period_start, "

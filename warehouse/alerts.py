@@ -17,7 +17,7 @@ from typing import Literal
 
 import duckdb
 
-from warehouse.alert_stats import SENSITIVITY, baseline_rate, p_text, poisson_upper_tail
+from storywatch.warehouse.alert_stats import SENSITIVITY, baseline_rate, p_text, poisson_upper_tail
 
 Period = Literal["week", "day"]
 DIRECTIONS = {"worse": "negative", "better": "positive"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from warehouse.loader import utc_timestamp
+from storywatch.warehouse.loader import utc_timestamp
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def database_path(workdir: Path) -> Path:
 
 @functools.cache
 def _migrations() -> tuple[tuple[int, str, str], ...]:
-    folder = resources.files("warehouse") / "migrations"
+    folder = resources.files("storywatch.warehouse") / "migrations"
     found = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):

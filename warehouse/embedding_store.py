@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from warehouse.db import transaction
+from storywatch.warehouse.db import transaction
 
 STORED_DTYPE = np.dtype("<f2")
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import SharedWriter
-from warehouse.known_stories import loaded_landing_files
+from storywatch.warehouse.db import SharedWriter
+from storywatch.warehouse.known_stories import loaded_landing_files
 
 LANDING_DIR = "landing"
 REQUIRED = ("story_key", "source", "brand", "body")

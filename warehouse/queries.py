@@ -6,8 +6,8 @@ keyword arguments `brands`, `sources`, `causes`, `start` and `end` (dates, round
 weeks). Filter values are bound as `?` parameters; the only SQL text built at run time is a choice
 among the fixed clauses below. Queries read the views of migrations 003 and 004, so they always
 see the current model version's tags; while the rollup tables are current
-(`warehouse.report_rollups`) the same SQL reads them instead, which is faster and gives the same
-answer. Cause, competitor and mover questions live in `warehouse.report_queries`.
+(`storywatch.warehouse.report_rollups`) the same SQL reads them instead, which is faster and gives the same
+answer. Cause, competitor and mover questions live in `storywatch.warehouse.report_queries`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from warehouse.report_rollups import relation_names
+from storywatch.warehouse.report_rollups import relation_names
 
 Day = date | datetime | str | None
 Names = Sequence[str] | None

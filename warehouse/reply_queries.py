@@ -2,7 +2,7 @@
 
 Marketing wants to see where a company answers with its rulebook instead of help. These read the
 `story_replies` view (the current reply classifier's classes) with the dashboard's global filters
-(`brands`, `sources`, `causes`, `start`, `end`), like `warehouse.queries`. `policy_share` is the
+(`brands`, `sources`, `causes`, `start`, `end`), like `storywatch.warehouse.queries`. `policy_share` is the
 percent of classified replies that cite policy; replies not classified yet count in `replies` only.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from warehouse.queries import Day, Names, _frame, _where
+from storywatch.warehouse.queries import Day, Names, _frame, _where
 
 _CLASS_COUNTS = """
     count(*) AS replies,

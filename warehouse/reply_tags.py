@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.db import make_current, transaction
+from storywatch.warehouse.db import make_current, transaction
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def save_reply_tags(
 ) -> int:
     """Save (story_key, reply_hash, reply tag dict) for one reply version; return how many.
 
-    The dict has the fields of `nlp.replies.ReplyTag`: label, score, policy_citing, evidence.
+    The dict has the fields of `storywatch.nlp.replies.ReplyTag`: label, score, policy_citing, evidence.
     """
     rows = [(key, reply_version, digest, tag.get("label"), float(tag.get("score") or 0.0),
              bool(tag.get("policy_citing")), tag.get("evidence"))

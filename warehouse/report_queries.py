@@ -2,7 +2,7 @@
 
 These answer marketing's "which policies cost us stories, and are we better or worse than the
 competition on each?" and the exec report's "what changed since last week (or month)?". They take
-the same filters as `warehouse.queries` (brands, sources, causes, start, end) and bind every
+the same filters as `storywatch.warehouse.queries` (brands, sources, causes, start, end) and bind every
 value as a parameter. A `Period` is a calendar week (Monday to Sunday) or a calendar month; the
 previous period is the one just before it, so "moved" always compares like with like.
 """
@@ -17,8 +17,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from warehouse.queries import LINK, Day, Names, _frame, _read, _where
-from warehouse.report_rollups import relation_names
+from storywatch.warehouse.queries import LINK, Day, Names, _frame, _read, _where
+from storywatch.warehouse.report_rollups import relation_names
 
 PeriodKind = Literal["week", "month"]
 POSITIVE, NEGATIVE = "sentiment = 'positive'", "sentiment = 'negative'"

@@ -15,7 +15,7 @@ import sys
 import duckdb
 
 from storywatch.versions import code_digest
-from warehouse.db import transaction
+from storywatch.warehouse.db import transaction
 
 # A rollup built from other data, by other migrations (view and macro definitions) or by other
 # code here is stale, never half-read.

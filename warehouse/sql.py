@@ -20,10 +20,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse.db import WarehouseError, reading
-from warehouse.sql_guard import Token, WriteRefused, check_read_only, tokenize
-from warehouse.sql_output import OutputRefused, check_out, write_file
-from warehouse.sql_sandbox import connect_for_analysts, query_error
+from storywatch.warehouse.db import WarehouseError, reading
+from storywatch.warehouse.sql_guard import Token, WriteRefused, check_read_only, tokenize
+from storywatch.warehouse.sql_output import OutputRefused, check_out, write_file
+from storywatch.warehouse.sql_sandbox import connect_for_analysts, query_error
 
 __all__ = ["OUTPUT_FORMATS", "OutputFormat", "OutputRefused", "WriteRefused", "analyst_views",
            "check_out", "export_parquet", "format_result", "query_frame", "run_query",

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from warehouse.db import WarehouseError
+from storywatch.warehouse.db import WarehouseError
 
 ALLOWED = ("Allowed: SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, PIVOT ... IN (...) "
            "and EXPLAIN [ANALYZE] of a SELECT; the warehouse is changed only by crawl, load and tag.")

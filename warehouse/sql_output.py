@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from storywatch.output_file import existing, same_file, write_whole
-from warehouse.db import DATABASE_NAME, WarehouseError
+from storywatch.warehouse.db import DATABASE_NAME, WarehouseError
 
 WRITABLE_FOLDERS = ("exports", "files")
 WHERE_TO = ("write to WORKDIR/exports/, WORKDIR/files/ or a folder outside the workdir")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import WarehouseError, connect_read_only
-from warehouse.sql_guard import SqlRefused
+from storywatch.warehouse.db import WarehouseError, connect_read_only
+from storywatch.warehouse.sql_guard import SqlRefused
 
 ANALYST_FILES = "files"
 LOCKED = "the configuration has been locked"

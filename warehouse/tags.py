@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.db import make_current, transaction
+from storywatch.warehouse.db import make_current, transaction
 
 
 @dataclass(frozen=True)

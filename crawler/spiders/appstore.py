@@ -11,8 +11,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from crawler.items import normalise_rating, optional_int, rating_raw
-from crawler.spiders.base import PageStories, StorySpider, load_json, read_page
+from storywatch.crawler.items import normalise_rating, optional_int, rating_raw
+from storywatch.crawler.spiders.base import PageStories, StorySpider, load_json, read_page
 
 SOURCE = "appstore"
 LAST_PAGE = 10

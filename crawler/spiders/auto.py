@@ -23,20 +23,20 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.spiders.appstore import AppStoreSpider
-from crawler.spiders.base import StorySpider
-from crawler.spiders.cfpb import CfpbSpider
-from crawler.spiders.discourse import DiscourseSpider, is_discourse_html
-from crawler.spiders.fallback import FallbackSpider, review_blocks
-from crawler.spiders.feed import FeedSpider
-from crawler.spiders.google_play import GooglePlaySpider, is_play_page
-from crawler.spiders.reddit import RedditSpider
-from crawler.spiders.schema_org import SchemaOrgSpider
-from crawler.spiders.structured import structured_reviews
-from crawler.spiders.tripadvisor import TripadvisorSpider, state_reviews, web_context
-from crawler.spiders.trustpilot import TrustpilotSpider, next_data
-from crawler.spiders.unread import reviews_loaded_by_javascript
-from crawler.spiders.yelp import YelpSpider, apollo_state, is_yelp_state
+from storywatch.crawler.spiders.appstore import AppStoreSpider
+from storywatch.crawler.spiders.base import StorySpider
+from storywatch.crawler.spiders.cfpb import CfpbSpider
+from storywatch.crawler.spiders.discourse import DiscourseSpider, is_discourse_html
+from storywatch.crawler.spiders.fallback import FallbackSpider, review_blocks
+from storywatch.crawler.spiders.feed import FeedSpider
+from storywatch.crawler.spiders.google_play import GooglePlaySpider, is_play_page
+from storywatch.crawler.spiders.reddit import RedditSpider
+from storywatch.crawler.spiders.schema_org import SchemaOrgSpider
+from storywatch.crawler.spiders.structured import structured_reviews
+from storywatch.crawler.spiders.tripadvisor import TripadvisorSpider, state_reviews, web_context
+from storywatch.crawler.spiders.trustpilot import TrustpilotSpider, next_data
+from storywatch.crawler.spiders.unread import reviews_loaded_by_javascript
+from storywatch.crawler.spiders.yelp import YelpSpider, apollo_state, is_yelp_state
 
 DETECTED_STAT = "storywatch/detected_format"
 UNKNOWN_STAT = "storywatch/unknown_format_reason"

@@ -12,7 +12,7 @@ URLs), and, on a re-crawl, at a page whose stories are all known already
 `STORYWATCH_MAX_PAGES_PER_SOURCE` (0: none), so a site serving fresh pages forever cannot keep a
 crawl going (a reached cap is kept in the stats as `storywatch/cap_reached`); `query_int()` and
 `with_query()` read and set the query parameter that pages a source. Problems with a page (malformed markup, an empty page, a failed download) are
-counted in `crawler.stats` under `storywatch/errors/<reason>`, logged, and the crawl goes on.
+counted in `storywatch.crawler.stats` under `storywatch/errors/<reason>`, logged, and the crawl goes on.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from scrapy.http import Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.items import InvalidDate, make_story, optional_int
+from storywatch.crawler.items import InvalidDate, make_story, optional_int
 
 ERROR_STAT = "storywatch/errors/"
 INCREMENTAL_STAT = "storywatch/incremental_stop"

@@ -11,8 +11,8 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urljoin
 
-from crawler.items import optional_int
-from crawler.spiders.base import (
+from storywatch.crawler.items import optional_int
+from storywatch.crawler.spiders.base import (
     PageStories,
     StorySpider,
     load_json,

@@ -9,7 +9,7 @@ so menus, product cards and "related articles" lists give nothing. Each story's 
 `extractor: fallback` and which block it came from, since the shape-based reading is a guess a
 user may want to check. A block marked as the company's own (staff, official, owner reply) is
 the company reply of the story before it. The block's parts are read by their class names and
-markup (`crawler.spiders.block_fields`).
+markup (`storywatch.crawler.spiders.block_fields`).
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.spiders.base import PageStories, StorySpider, read_page
-from crawler.spiders.block_fields import BlockFields, read_block
-from crawler.spiders.schema_org import count_extractors, next_page_url
+from storywatch.crawler.spiders.base import PageStories, StorySpider, read_page
+from storywatch.crawler.spiders.block_fields import BlockFields, read_block
+from storywatch.crawler.spiders.schema_org import count_extractors, next_page_url
 
 MIN_BLOCKS = 3
 _MIN_SHARE = 0.6

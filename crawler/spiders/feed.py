@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from crawler.spiders.base import PageStories, StorySpider
+from storywatch.crawler.spiders.base import PageStories, StorySpider
 
 SOURCE = "feed"
 _HEADERS = {"content-type": "application/xml; charset=utf-8"}

@@ -17,8 +17,8 @@ from typing import Any
 
 from parsel import Selector
 
-from crawler.items import normalise_rating, optional_int, rating_raw
-from crawler.spiders.base import PageStories, StorySpider, read_page, with_query
+from storywatch.crawler.items import normalise_rating, optional_int, rating_raw
+from storywatch.crawler.spiders.base import PageStories, StorySpider, read_page, with_query
 
 SOURCE = "google_play"
 _MONTHS = {name: number for number, names in enumerate((

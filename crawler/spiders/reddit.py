@@ -6,7 +6,7 @@ score, num_comments, permalink and subreddit. A post is a story (a link post wit
 its story in the title); deleted or removed posts are skipped and counted. Pages are followed with
 `?after=<name>&count=N` while the listing gives `after`. Reddit asks for a descriptive User-Agent,
 which this spider sends, and announces its rate limit in `X-Ratelimit-*` headers, which
-`crawler.middlewares.BackoffMiddleware` honours.
+`storywatch.crawler.middlewares.BackoffMiddleware` honours.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from collections import Counter
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from crawler.items import optional_int
-from crawler.spiders.base import PageStories, StorySpider, load_json, query_int, with_query
+from storywatch.crawler.items import optional_int
+from storywatch.crawler.spiders.base import PageStories, StorySpider, load_json, query_int, with_query
 
 SOURCE = "reddit"
 USER_AGENT = "python:storywatch:0.1 (customer story monitor; +https://example.invalid/storywatch)"

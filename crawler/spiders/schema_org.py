@@ -1,6 +1,6 @@
 """Spider for schema.org Review markup, the format many review sites and shops publish.
 
-Reviews are read through `crawler.spiders.structured` (extruct) from JSON-LD (a Review, an array,
+Reviews are read through `storywatch.crawler.spiders.structured` (extruct) from JSON-LD (a Review, an array,
 a Product/Organization/Recipe with a `review` list, or a `@graph`), from microdata
 (`itemscope itemtype=".../Review"`) and from RDFa (`typeof="Review"`, `schema:` prefixes allowed);
 pages are followed through `<link rel="next">` / `<a rel="next">`. Ratings are normalised on the
@@ -17,9 +17,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.items import normalise_rating, rating_raw
-from crawler.spiders.base import PageStories, StorySpider, read_page
-from crawler.spiders.structured import (
+from storywatch.crawler.items import normalise_rating, rating_raw
+from storywatch.crawler.spiders.base import PageStories, StorySpider, read_page
+from storywatch.crawler.spiders.structured import (
     find_reviews,
     jsonld_items,
     page_tree,

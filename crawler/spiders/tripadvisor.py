@@ -15,10 +15,10 @@ import re
 from collections import Counter
 from typing import Any
 
-from crawler.items import normalise_rating, optional_int, rating_raw
-from crawler.spiders.base import PageStories, StorySpider, read_page
-from crawler.spiders.fallback import next_fallback_page
-from crawler.spiders.schema_org import count_extractors, parse_schema_org_page
+from storywatch.crawler.items import normalise_rating, optional_int, rating_raw
+from storywatch.crawler.spiders.base import PageStories, StorySpider, read_page
+from storywatch.crawler.spiders.fallback import next_fallback_page
+from storywatch.crawler.spiders.schema_org import count_extractors, parse_schema_org_page
 
 _STATE = re.compile(r"window\.__WEB_CONTEXT__\s*=\s*")
 _DECODER = json.JSONDecoder()

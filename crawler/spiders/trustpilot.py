@@ -14,9 +14,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.items import normalise_rating, optional_int, rating_raw
-from crawler.spiders.base import PageStories, StorySpider, query_int, read_page, with_query
-from crawler.spiders.schema_org import jsonld_reviews, review_to_story
+from storywatch.crawler.items import normalise_rating, optional_int, rating_raw
+from storywatch.crawler.spiders.base import PageStories, StorySpider, query_int, read_page, with_query
+from storywatch.crawler.spiders.schema_org import jsonld_reviews, review_to_story
 
 SOURCE = "trustpilot"
 

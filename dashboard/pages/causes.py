@@ -10,10 +10,10 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from dashboard.data import chart_download, current_workdir, fetch, has_tagged_stories, show_table
-from dashboard.filters import sidebar_filters
-from warehouse.report_charts import bars_png, trend_png
-from warehouse.report_queries import period_ending
+from storywatch.dashboard.data import chart_download, current_workdir, fetch, has_tagged_stories, show_table
+from storywatch.dashboard.filters import sidebar_filters
+from storywatch.reports.charts import bars_png, trend_png
+from storywatch.warehouse.report_queries import period_ending
 
 ALL = "All owners"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from dashboard.data import chart_download, current_workdir, fetch, has_tagged_stories, show_table
-from dashboard.filters import our_brands, sidebar_filters
-from warehouse.report_charts import heatmap_png
+from storywatch.dashboard.data import chart_download, current_workdir, fetch, has_tagged_stories, show_table
+from storywatch.dashboard.filters import our_brands, sidebar_filters
+from storywatch.reports.charts import heatmap_png
 
 st.title("Competitors")
 st.caption("Gap = our net story score on a cause minus the competitor's: above 0 we do better.")

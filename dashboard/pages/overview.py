@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import (
+from storywatch.dashboard.data import (
     chart_download,
     current_workdir,
     fetch,
@@ -17,9 +17,9 @@ from dashboard.data import (
     has_tagged_stories,
     show_table,
 )
-from dashboard.filters import sidebar_filters
-from dashboard.story_view import show_story
-from warehouse.report_charts import bars_png, trend_png
+from storywatch.dashboard.filters import sidebar_filters
+from storywatch.dashboard.story_view import show_story
+from storywatch.reports.charts import bars_png, trend_png
 
 st.title("Overview")
 st.caption("Net story score = 100 × (positive − negative) / tagged stories, from −100 to +100.")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.data import current_workdir, fetch, show_table
-from warehouse import database_path
+from storywatch.dashboard.data import current_workdir, fetch, show_table
+from storywatch.warehouse import database_path
 
 st.title("Sources")
 st.caption("The last crawl of each source: what it found, its errors, and the stories stored.")

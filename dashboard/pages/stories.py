@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import current_workdir, fetch, has_tagged_stories, show_table
-from dashboard.filters import sidebar_filters
-from dashboard.story_view import plain, show_story
+from storywatch.dashboard.data import current_workdir, fetch, has_tagged_stories, show_table
+from storywatch.dashboard.filters import sidebar_filters
+from storywatch.dashboard.story_view import plain, show_story
 
 ALL = "All"
 SENTIMENTS = [ALL, "negative", "positive", "neutral"]

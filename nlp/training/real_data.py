@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp import real_mappings as maps
-from nlp.real_labels import REAL_LABELS_DIR, field_text, find_row
-from nlp.real_sets import joined, stars_of
-from nlp.real_split import (
+from storywatch.nlp import real_mappings as maps
+from storywatch.nlp.real_labels import REAL_LABELS_DIR, field_text, find_row
+from storywatch.nlp.real_sets import joined, stars_of
+from storywatch.nlp.real_split import (
     DEFAULT_DATA_DIR,
     hash_dev,
     hash_test,
@@ -28,7 +28,7 @@ from nlp.real_split import (
     read_rows,
     row_key,
 )
-from nlp.sentences import read_story
+from storywatch.nlp.sentences import read_story
 
 # At most this many rows per source and split (a seeded sample): it bounds the embedding time
 # (long airline reviews and CFPB narratives), and no star-rated source outweighs the rest.

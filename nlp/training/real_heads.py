@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nlp.sentiment import CLASSES, SentimentHead
-from nlp.training.real_data import RealExample
+from storywatch.nlp.sentiment import CLASSES, SentimentHead
+from storywatch.nlp.training.real_data import RealExample
 
 # Sentiment rows: the training stories weigh 1 each.
 SENTIMENT_WEIGHTS: dict[str, float] = {

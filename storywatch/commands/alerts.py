@@ -11,16 +11,16 @@ from storywatch.config import load_settings
 
 
 def _labels(taxonomy: Path | None) -> dict[str, str]:
-    from nlp.taxonomy import load_taxonomy
+    from storywatch.nlp.taxonomy import load_taxonomy
 
     return {cause.id: cause.label for cause in load_taxonomy(taxonomy).causes}
 
 
 def _judge(workdir: Path, rules, labels: dict[str, str], today, store: bool):
     """The judgement, and (when storing) whether any stored alert still waits for delivery."""
-    from warehouse import reading, writing
-    from warehouse.alert_store import pending_alerts, save_alerts
-    from warehouse.alerts import find_alerts
+    from storywatch.warehouse import reading, writing
+    from storywatch.warehouse.alert_store import pending_alerts, save_alerts
+    from storywatch.warehouse.alerts import find_alerts
 
     with reading(workdir) as con:  # no warehouse yet: an error that says so, none created
         judgement = find_alerts(con, rules, labels, today)
@@ -64,7 +64,7 @@ def alerts(workdir: Path, config: Path | None, period: str | None, as_of: dateti
     from storywatch.alert_messages import judgement_line, terminal_lines
     from storywatch.alerts_delivery import channels, deliver_pending
     from storywatch.run_lock import run_lock
-    from warehouse.alerts import AlertRules
+    from storywatch.warehouse.alerts import AlertRules
 
     settings = load_settings(workdir, config)
     options = settings.alerts

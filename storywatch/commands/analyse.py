@@ -27,8 +27,8 @@ def _sql_prompt(workdir: Path, output_format: str, readable_paths: tuple[Path, .
     """
     import sys
 
-    from warehouse import WarehouseError, reading
-    from warehouse.sql import format_result, run_query, statements
+    from storywatch.warehouse import WarehouseError, reading
+    from storywatch.warehouse.sql import format_result, run_query, statements
 
     with reading(workdir):
         pass  # no warehouse yet: say so before the first prompt
@@ -95,7 +95,7 @@ def sql(query: str | None, workdir: Path, config: Path | None, output_format: st
         storywatch sql "SELECT * FROM competitor_gap" --format parquet --out gap.parquet
         storywatch sql "SELECT * FROM read_csv('storywatch-data/files/targets.csv')"
     """
-    from warehouse.sql import check_out, format_result, run_query, write_result
+    from storywatch.warehouse.sql import check_out, format_result, run_query, write_result
 
     settings = load_settings(workdir, config)
     guarded = (settings.config_file,) if settings.config_file else ()
@@ -127,7 +127,7 @@ def export_parquet(out_dir: Path, workdir: Path) -> None:
     \b
         storywatch export-parquet parquet/ --workdir storywatch-data
     """
-    from warehouse.sql import export_parquet as write_views
+    from storywatch.warehouse.sql import export_parquet as write_views
 
     for path in write_views(workdir, out_dir):
         click.echo(f"Wrote {path}")
@@ -168,8 +168,8 @@ def export(workdir: Path, config: Path | None, period: str, end, since_last: boo
         storywatch export --period month --end 2025-03-31
         storywatch export --since-last --out reports/   # weekly cron: 0 7 * * 1
     """
-    from warehouse import reading
-    from warehouse.export import export_report, export_since_last
+    from storywatch.warehouse import reading
+    from storywatch.reports.export import export_report, export_since_last
 
     settings = load_settings(workdir, config)
     out_dir = out or Path(workdir) / "exports"
@@ -212,8 +212,8 @@ def classify(input_path: Path, text_column: str, id_column: str | None, output: 
         storywatch classify comments.csv --text-column comment --output tagged.jsonl
         storywatch classify notes.jsonl --text-column note --id-column visit --output tagged.jsonl
     """
-    from nlp import load_tagger
-    from nlp.classify import check_paths, classify_file
+    from storywatch.nlp import load_tagger
+    from storywatch.nlp.classify import check_paths, classify_file
 
     check_paths(input_path, output)  # before the model loads: a wrong path fails at once
     settings = load_settings(Path("."), config)

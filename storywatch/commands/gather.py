@@ -1,7 +1,7 @@
 """Gathering stories: crawl sources, load landing files, tag stories, or all three with `run`.
 
 `crawl` and `run` exit with status 1 when every source they crawled failed (see
-`crawler.run.SourceResult.failed`), naming each source and its errors, so a cron `&&` chain
+`storywatch.crawler.run.SourceResult.failed`), naming each source and its errors, so a cron `&&` chain
 stops; when only some failed they say which and exit 0.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from crawler.landing import salvage_interrupted
+from storywatch.crawler.landing import salvage_interrupted
 from storywatch import pipeline
 from storywatch.commands.options import (
     config_option,
@@ -63,7 +63,7 @@ def _fail_when_every_source_failed(results: list) -> None:
 
 
 def _salvage(settings) -> None:
-    from warehouse.loader import LANDING_DIR
+    from storywatch.warehouse.loader import LANDING_DIR
 
     found = salvage_interrupted(Path(settings.workdir) / LANDING_DIR)
     if found.crawls:
@@ -252,8 +252,8 @@ def sources(workdir: Path) -> None:
     \b
         storywatch sources --workdir storywatch-data
     """
-    from warehouse import reading
-    from warehouse.crawl_log import sources_status
+    from storywatch.warehouse import reading
+    from storywatch.warehouse.crawl_log import sources_status
 
     with reading(workdir) as con:
         rows = sources_status(con)

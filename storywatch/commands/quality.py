@@ -10,8 +10,7 @@ from storywatch.config import load_settings
 
 DEFAULT_CAP = 600  # nlp.real_eval.DEFAULT_CAP, without importing nlp at CLI start-up
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-SHARED_ALEXA = SHARED_DATA / "amazon_alexa_reviews.csv"
+ALEXA_FILE = "amazon_alexa_reviews.csv"
 
 
 @click.command(name="eval")
@@ -65,8 +64,8 @@ def eval_command(suite: str, splits: tuple[str, ...], sets: str | None, limit: i
         storywatch eval --suite real --sets tweets,laptops --limit 100 --json real.json
         storywatch eval --suite real --split dev --no-baselines
     """
-    import nlp
-    from nlp.real_eval import select_sets
+    from storywatch import nlp
+    from storywatch.nlp.real_eval import select_sets
 
     if suite == "own" and (sets or limit or json_path or no_baselines):
         raise click.UsageError("--sets, --limit, --json and --no-baselines score the real-data "
@@ -78,6 +77,7 @@ def eval_command(suite: str, splits: tuple[str, ...], sets: str | None, limit: i
     # The backend and model cache of ./storywatch.toml and the environment, as `tag` uses them.
     tagger = nlp.load_tagger(taxonomy, load_settings(Path(".")).tagging.model)
     click.echo(f"Model {tagger.model_version}")
+    from storywatch.nlp.paths import SHARED_DATA
     data_dir = data or SHARED_DATA
     if suite in ("own", "all"):
         _own_suite(tagger, splits, workdir, alexa, alexa_limit, data_dir)
@@ -89,8 +89,8 @@ def eval_command(suite: str, splits: tuple[str, ...], sets: str | None, limit: i
 
 def _own_suite(tagger, splits: tuple[str, ...], workdir: Path | None, alexa: Path | None,
                alexa_limit: int | None, data_dir: Path) -> None:
-    from nlp import evaluation
-    from nlp.labelled import training_pool
+    from storywatch.nlp import evaluation
+    from storywatch.nlp.labelled import training_pool
 
     pool = training_pool()
     for split in splits or ("test", "dev"):
@@ -110,7 +110,7 @@ def _own_suite(tagger, splits: tuple[str, ...], workdir: Path | None, alexa: Pat
             stars, sentiments = evaluation.warehouse_ratings(workdir)
             _echo_stars(f"warehouse {workdir}", evaluation.star_agreement(
                 None, [], stars, sentiments))
-    path = alexa or data_dir / SHARED_ALEXA.name
+    path = alexa or data_dir / ALEXA_FILE
     if path.is_file():
         # Training reads half of the shared Alexa file; a file of the user's own is read whole.
         held_out = alexa is None
@@ -128,10 +128,10 @@ def _real_suite(tagger, sets: list, data_dir: Path, cap: int, json_path: Path | 
                 split: str = "test", baselines: bool = True) -> None:
     import time
 
-    from nlp.baselines import KeywordBaseline, ZeroShotBaseline
-    from nlp.real_eval import run_suite, tagger_system
-    from nlp.real_report import render_summary, write_json
-    from nlp.real_split import scoring
+    from storywatch.nlp.baselines import KeywordBaseline, ZeroShotBaseline
+    from storywatch.nlp.real_eval import run_suite, tagger_system
+    from storywatch.nlp.real_report import render_summary, write_json
+    from storywatch.nlp.real_split import scoring
 
     def systems() -> dict:
         chosen = {"tagger": tagger_system(tagger)}
@@ -189,10 +189,10 @@ def taxonomy_check(path: Path | None, examples: Path | None) -> None:
     \b
         storywatch taxonomy check --taxonomy my_taxonomy.yaml
     """
-    from nlp.cause_heads import CauseHeads
-    from nlp.encoder import Encoder
-    from nlp.taxonomy import load_taxonomy
-    from nlp.taxonomy_check import check_taxonomy, user_examples_for
+    from storywatch.nlp.cause_heads import CauseHeads
+    from storywatch.nlp.encoder import Encoder
+    from storywatch.nlp.taxonomy import load_taxonomy
+    from storywatch.nlp.taxonomy_check import check_taxonomy, user_examples_for
 
     loaded = load_taxonomy(path)
     encoder = Encoder.load(load_settings(Path(".")).tagging.model)

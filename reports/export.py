@@ -1,9 +1,9 @@
 """The story-trend report for execs, written as HTML, PDF, XLSX and CSV files.
 
-Every number comes from the named queries (via `warehouse.report_data`), so the report, the
+Every number comes from the named queries (via `storywatch.reports.content`), so the report, the
 dashboard and the docs agree. Story text is untrusted: in HTML it is escaped and links are kept
 only when they are http(s); in XLSX and CSV a cell that would start a formula gets a leading `'`
-(`warehouse.spreadsheet_safety`), so a spreadsheet shows it as text. File names carry
+(`storywatch.reports.spreadsheet_safety`), so a spreadsheet shows it as text. File names carry
 the brand and the period (`story-trends_northwind_week_2025-03-24.pdf`), so reports from
 different periods sit side by side. `export_since_last` writes every complete period since the
 last one it wrote, for a weekly cron job.
@@ -20,18 +20,18 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from warehouse import report_queries
-from warehouse.report_charts import movers_figure, movers_png, trend_figure, trend_png, write_pdf
-from warehouse.report_data import (
+from storywatch.warehouse import report_queries
+from storywatch.reports.charts import movers_figure, movers_png, trend_figure, trend_png, write_pdf
+from storywatch.reports.content import (
     ExportError,
     ReportData,
     gather_report,
     headline_sentences,
     score,
 )
-from warehouse.report_html import render_html
-from warehouse.report_queries import PeriodKind
-from warehouse.spreadsheet_safety import defuse_formula, spreadsheet_csv
+from storywatch.reports.html_page import render_html
+from storywatch.warehouse.report_queries import PeriodKind
+from storywatch.reports.spreadsheet_safety import defuse_formula, spreadsheet_csv
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 MARKER = ".storywatch-last-export.json"

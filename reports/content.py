@@ -13,9 +13,9 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from warehouse import queries, report_queries
-from warehouse.db import WarehouseError
-from warehouse.report_queries import Period, PeriodKind
+from storywatch.warehouse import queries, report_queries
+from storywatch.warehouse.db import WarehouseError
+from storywatch.warehouse.report_queries import Period, PeriodKind
 
 TREND_WEEKS = 12
 MOVERS = 5

@@ -14,7 +14,7 @@ from string import Template
 
 import pandas as pd
 
-from warehouse.report_data import ReportData, headline_sentences, score
+from storywatch.reports.content import ReportData, headline_sentences, score
 
 QUOTE_CHARS = 400
 
@@ -84,7 +84,7 @@ def render_html(data: ReportData, trend: bytes, movers: bytes) -> str:
                    str(r.previous_stories), _net_cell(r.net_story_score),
                    _net_cell(r.previous_net_score), f"{int(r.moved):+d}"]
                   for r in data.movers.itertuples()]
-    template = Template((resources.files("warehouse") / "report_template.html").read_text("utf-8"))
+    template = Template((resources.files("storywatch.reports") / "template.html").read_text("utf-8"))
     return template.substitute(
         title=html.escape(data.title),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
