@@ -29,7 +29,8 @@ ALEXA_FILE = "amazon_alexa_reviews.csv"
               help="Real suite: score at most N test rows per set (default "
                    f"{DEFAULT_CAP}).")
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The shared data folder (default: ../shared/data next to the repository).")
+              help="The shared data folder (default: $STORYWATCH_SHARED_DATA, else ../shared/data "
+                   "beside the source checkout).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Real suite: also write every figure to this JSON file.")
 @click.option("--no-baselines", is_flag=True, default=False,
@@ -92,8 +93,15 @@ def _own_suite(tagger, splits: tuple[str, ...], workdir: Path | None, alexa: Pat
     from storywatch.nlp import evaluation
     from storywatch.nlp.labelled import training_pool
 
-    pool = training_pool()
-    for split in splits or ("test", "dev"):
+    from storywatch.nlp.paths import TEST_DATA
+
+    if not TEST_DATA.is_dir():
+        click.echo(f"No hand-labelled stories at {TEST_DATA}: they ship with a source checkout "
+                   "(tests/data/), not with an installed package; run eval from a clone to "
+                   "score them.")
+        splits = ()
+    pool = training_pool() if TEST_DATA.is_dir() else {}
+    for split in (splits or ("test", "dev")) if pool else ():
         result = evaluation.evaluate_split(tagger, pool[split])
         click.echo(f"\n== {split} split: {result['stories']} stories ==")
         for key in ("sentiment", "causes", "owners", "primary_owner"):
