@@ -64,8 +64,14 @@ def load_backbone() -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelMissing(
-            "sentence-transformers/torch are not installed: run `pip install -e .` in the project."
+            "sentence-transformers/torch are not installed: reinstall storywatch "
+            "(`make install` in a clone, or `pip install -c requirements.lock .`)."
         ) from exc
+    from transformers.utils import logging as transformers_logging
+
+    # transformers draws a "Loading weights" bar of its own; storywatch's bars (or --no-progress)
+    # are the ones a user sees.
+    transformers_logging.disable_progress_bar()
     torch.set_num_threads(os.cpu_count() or 1)
     return SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
 
