@@ -5,7 +5,9 @@ labelled and demo stories) are encoded with a plain SentenceTransformer.encode o
 (whole texts, batch 64: the baseline) and then tagged end to end by the tagger (sentences,
 sentiment, causes, evidence; backend from STORYWATCH_BACKEND, int8 ONNX by default). A third
 phase re-tags from the vectors of the second (what `storywatch tag` does after a taxonomy change,
-with the warehouse's vector cache). Prints stories/s for each, the ratios and the peak RSS after
+with the warehouse's vector cache). A fourth tags --foreign French and German stories of the same
+length through the multilingual backend (nlp.multilingual, e5), whose rate is printed next to
+the English path's. Prints stories/s for each, the ratios and the peak RSS after
 each phase (best of --rounds alternating runs). Not a test: the machine's other load moves the
 absolute numbers, so compare the ratios.
 
@@ -56,11 +58,42 @@ def review_texts(n: int) -> list[str]:
     return texts
 
 
+# Short review sentences in French and German, joined into review-length stories.
+FOREIGN_SENTENCES = (
+    "Le colis est arrivé avec deux semaines de retard.",
+    "Le service client ne répond jamais au téléphone.",
+    "J'ai demandé un remboursement il y a un mois et je n'ai toujours rien reçu.",
+    "Le personnel du magasin était très aimable et patient.",
+    "Les prix ont encore augmenté sans aucune explication.",
+    "Der Zug hatte schon wieder vierzig Minuten Verspätung.",
+    "Die Rückerstattung für mein Ticket dauert jetzt schon sechs Wochen.",
+    "Das Personal am Schalter war sehr freundlich und hilfsbereit.",
+    "Die App stürzt bei jeder Buchung ab und der Kundenservice hilft nicht.",
+    "Leider war das Zimmer schmutzig und viel zu teuer.",
+)
+
+
+def foreign_texts(n: int, words: int = 60) -> list[str]:
+    """n stories of about `words` words, each French or German sentences only, every sentence
+    numbered so that no two are equal (the multilingual encoder embeds a repeat once)."""
+    texts = []
+    for i in range(n):
+        start = 0 if i % 2 == 0 else 5  # even: French, odd: German
+        sentences, j = [], i
+        while sum(len(x.split()) for x in sentences) < words:
+            sentences.append(f"{FOREIGN_SENTENCES[start + j % 5][:-1]} ({i}-{j}).")
+            j += 1
+        texts.append(" ".join(sentences))
+    return texts
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rounds", type=int, default=2, help="alternating runs; best of each")
+    parser.add_argument("--foreign", type=int, default=200,
+                        help="French and German stories for the non-English path (0: none)")
     args = parser.parse_args(argv)
     import torch
 
@@ -99,6 +132,14 @@ def main(argv: list[str] | None = None) -> None:
     print(f"re-tag from cached vectors: {len(texts) / retag_s:7.1f} stories/s")
     print(f"tagger / plain encode speed ratio: {encode_s / tag_s:.2f}")
     print(f"target 150 stories/s: {'met' if len(texts) / tag_s >= 150 else 'missed'}")
+    if args.foreign:
+        foreign = foreign_texts(args.foreign, round(words))
+        tagger.tag(foreign[:8])  # loads the multilingual model and its cause phrases
+        start = time.perf_counter()
+        tagger.tag(foreign)
+        foreign_rate = len(foreign) / (time.perf_counter() - start)
+        print(f"non-English path (French/German, e5): {foreign_rate:7.1f} stories/s, "
+              f"{foreign_rate / (len(texts) / tag_s):.2f}x the English path's rate")
 
 
 if __name__ == "__main__":

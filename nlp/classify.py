@@ -64,7 +64,7 @@ def _output_row(row: int, tags: Any, item: Row) -> dict[str, Any]:
 
 def _note(text: str, tags: Any) -> str | None:
     if tags.language not in (None, "en"):
-        return f"not English ({tags.language}): left neutral without causes"
+        return f"not English ({tags.language}): tagged by the multilingual model"
     if not tags.sentences:
         return "no words to tag: neutral without causes"
     if len(tags.sentences) >= MAX_SENTENCES:

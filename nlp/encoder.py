@@ -77,7 +77,12 @@ class Encoder:
                 cache cannot be written (each message says what to do).
         """
         from storywatch.nlp.adapter import fingerprint, merge_adapter
-        from storywatch.nlp.model import ModelMissing, load_backbone, packaged_config, packaged_tokenizer
+        from storywatch.nlp.model import (
+            ModelMissing,
+            load_backbone,
+            packaged_config,
+            packaged_tokenizer,
+        )
         from storywatch.nlp.onnx_backbone import cached_runner, make_runner
 
         options = options or ModelOptions()

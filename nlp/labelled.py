@@ -2,7 +2,7 @@
 
 Three sources, all JSON Lines with `sentiment` (positive/negative/neutral) and `causes` (cause ids):
 the stories labelled by hand for storywatch under tests/data/labelled/ (each with a `split`: train,
-dev or test), the demo stories (crawler/demo/stories.jsonl) and the written stories in
+dev or test), the demo stories (storywatch/demo_site/stories.jsonl) and the written stories in
 tests/data/nlp/. Training reads the train split plus the demo and written stories; thresholds and
 hyper-parameters are picked on the dev split; the test split is never used for anything but the
 figures `storywatch eval` prints. Texts are the title and the body joined by a line break, as the
@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storywatch import story_record
 from storywatch.errors import StorywatchError
 from storywatch.nlp.paths import DEMO_STORIES, TEST_DATA
 
@@ -41,10 +42,10 @@ class LabelledStory:
 
 
 def story_text(record: dict) -> str:
-    """The text the pipeline tags: `text`, else title and body joined by a line break."""
+    """The text the pipeline tags: `text`, else the title and body as the tagger reads them."""
     if record.get("text"):
         return str(record["text"])
-    return "\n".join(str(p) for p in (record.get("title"), record.get("body")) if p)
+    return story_record.story_text(record.get("title"), record.get("body"))
 
 
 def read_stories(path: Path, source: str, split: str | None = None) -> list[LabelledStory]:

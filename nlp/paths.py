@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import storywatch
+
 # In a checkout this is the repository root; in an installed package it is site-packages/storywatch.
 CHECKOUT = Path(__file__).resolve().parent.parent
 TEST_DATA = CHECKOUT / "tests" / "data"
-DEMO_STORIES = CHECKOUT / "crawler" / "demo" / "stories.jsonl"
+# The demo stories ship with the storywatch package, in a checkout and installed alike.
+DEMO_STORIES = Path(storywatch.__file__).resolve().parent / "demo_site" / "stories.jsonl"
 
 
 def _shared_data() -> Path:

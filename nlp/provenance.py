@@ -63,9 +63,9 @@ training half by text hash (`alexa_half`; stars 1-2 negative, 4-5 positive; weig
 positive, <= -{POLAR_FROM} negative; at most {HUTTO_PER_SOURCE} per source; weight {HUTTO_WEIGHT}),
 which keep plain words like "terrible" negative. The training stories are the train split of
 tests/data/labelled/*.jsonl,
-crawler/demo/stories.jsonl and tests/data/nlp/labelled_stories.jsonl, written and hand-labelled
-for this project. The dev split picked C, the weights and the adapter's epochs; the test split is
-never read by training or tuning.
+storywatch/demo_site/stories.jsonl and tests/data/nlp/labelled_stories.jsonl, written and
+hand-labelled for this project. The dev split picked C, the weights and the adapter's epochs;
+the test split is never read by training or tuning.
 
 | source | label | count |
 |---|---|---|

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from storywatch.errors import StorywatchError
 from storywatch.nlp.baselines import Prediction
 from storywatch.nlp.evaluation import multi_label_report, single_label_report, star_label
 from storywatch.nlp.labelled import LabelledDataError
@@ -28,7 +29,6 @@ from storywatch.nlp.real_sets import ALL, REAL_SETS, RealRow, RealSet, read_own_
 from storywatch.nlp.real_split import order_key
 from storywatch.nlp.sentiment import CLASSES
 from storywatch.nlp.taxonomy import Taxonomy
-from storywatch.errors import StorywatchError
 
 DEFAULT_CAP = 600
 HAND_LABELS = RealSet("hand_labels", None, "hand-labelled real texts (tests/data/real_labels), "

@@ -6,7 +6,9 @@ then a wall of text without any punctuation. The splitter is a few regular expre
 abbreviations and numbers ("Mr.", "e.g.", "$2.99") whole, cuts run-on text into word windows so the
 encoder sees all of it, and caps a story at MAX_SENTENCES so one huge post cannot stall a batch.
 `clean_text` strips HTML fragments; `detect_language` tells English from other languages by
-script and common function words, cheaply and without a model.
+script and common function words, cheaply and without a model. Stories in any language are split
+the same way (full-width CJK stops end a sentence too); the tagger sends the ones that are not
+English to the multilingual backend (nlp.multilingual).
 """
 from __future__ import annotations
 
@@ -26,9 +28,19 @@ _ABBREVIATIONS = {
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u2013>]+|\(?\d{1,2}[.)])\s+")
 # A candidate end: terminal punctuation (plus closing quotes/brackets), then space or a capital.
 _END = re.compile(r"([.!?\u2026]+[\"')\]]*)(?:\s+|(?=[A-Z]))")
+# Chinese and Japanese stops need no space after them.
+_CJK_END = re.compile(r"([\u3002\uff01\uff1f]+[\u300d\u300f\uff09]*)\s*")
 _ENGLISH_WORDS = {
     "the", "and", "to", "a", "i", "it", "of", "was", "my", "is", "for", "in", "that", "they",
     "this", "with", "not", "but", "on", "have", "you", "me", "we", "be", "at", "so", "no", "had",
+    "as", "are", "by", "from", "or", "our", "your", "will", "has", "been", "were", "if",
+    "just", "very", "all", "would", "get", "got", "there", "about", "great", "good", "service",
+}
+# Letters that English words lack: a word holding one counts for the languages that use it.
+_MARKERS = {
+    "de": "\u00e4\u00f6\u00fc\u00df", "fr": "\u00e9\u00e8\u00ea\u00e0\u00e7\u00f9\u00fb\u00f4\u00ee\u0153",
+    "da": "\u00e6\u00f8\u00e5", "sv": "\u00e5\u00e4\u00f6", "es": "\u00f1\u00e1\u00ed\u00f3\u00fa\u00bf\u00a1",
+    "pt": "\u00e3\u00f5\u00e7\u00e1\u00ea", "it": "\u00e0\u00e8\u00ec\u00f2\u00f9",
 }
 
 
@@ -42,6 +54,11 @@ def _is_abbreviation(chunk: str) -> bool:
 
 
 def _split_line(line: str) -> list[str]:
+    return [piece for part in _CJK_END.sub("\\1\n", line).split("\n")
+            for piece in _split_latin(part)]
+
+
+def _split_latin(line: str) -> list[str]:
     pieces, start = [], 0
     for match in _END.finditer(line):
         end = match.end(1)
@@ -103,15 +120,24 @@ _FOREIGN_WORDS = {
     "es": {"el", "la", "los", "las", "que", "y", "de", "en", "un", "una", "por", "muy", "pero",
            "es", "con", "no", "mi", "lo", "para", "del"},
     "fr": {"le", "la", "les", "et", "est", "un", "une", "des", "pas", "je", "tr\u00e8s", "mais",
-           "pour", "avec", "du", "ce", "que", "il", "mon", "j'ai"},
+           "pour", "avec", "du", "ce", "que", "il", "mon", "j'ai", "au", "aux", "sur", "qui",
+           "ne", "plus", "\u00e9t\u00e9", "c'est", "nous", "vous", "\u00e0", "d\u00e9j\u00e0"},
     "de": {"der", "die", "das", "und", "ist", "nicht", "ich", "ein", "eine", "sehr", "mit", "aber",
-           "auf", "f\u00fcr", "zu", "den", "es", "mein", "war", "wir"},
+           "auf", "f\u00fcr", "zu", "den", "es", "mein", "war", "wir", "hat", "hatte", "wird",
+           "wurde", "sind", "auch", "noch", "schon", "bei", "von", "im", "dem", "sich", "kein",
+           "keine", "nur", "wie", "ab", "heute", "immer", "wieder", "kann", "mal", "gut", "gute",
+           "guten", "gutes", "tolles", "toll", "waren", "alles", "leider", "nach", "aus",
+           "einem", "einer", "oder", "wenn", "zimmer", "freundlich", "bahn", "zug"},
     "it": {"il", "lo", "la", "e", "che", "non", "un", "una", "per", "molto", "con", "ma", "sono",
            "del", "della", "mi", "ho", "di"},
     "pt": {"o", "a", "os", "as", "que", "e", "n\u00e3o", "um", "uma", "muito", "com", "mas",
            "para", "do", "da", "meu", "foi", "de"},
     "nl": {"de", "het", "een", "en", "is", "niet", "ik", "van", "met", "maar", "zeer", "voor",
            "op", "dat", "mijn", "was", "geen"},
+    "da": {"og", "er", "det", "jeg", "til", "p\u00e5", "med", "ikke", "et", "har", "som", "af",
+           "meget", "men", "der", "min", "jer", "hvor", "kan", "godt"},
+    "sv": {"och", "\u00e4r", "att", "det", "jag", "inte", "p\u00e5", "med", "som", "f\u00f6r",
+           "ett", "har", "mycket", "men", "till", "av", "bra", "fick"},
 }
 
 
@@ -132,30 +158,40 @@ def detect_language(text: str) -> str | None:
     for code, low, high in _SCRIPTS:
         if sum(low <= ch <= high for ch in letters) / len(letters) > 0.3:
             return code
-    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
+    words = re.findall(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?", text.lower().replace("\u2019", "'"))
     english = sum(w in _ENGLISH_WORDS for w in words)
-    scores = {code: sum(w in vocab for w in words) for code, vocab in _FOREIGN_WORDS.items()}
+    scores = {code: sum(w in vocab or any(ch in _MARKERS.get(code, "") for ch in w)
+                        for w in words) for code, vocab in _FOREIGN_WORDS.items()}
     code, best = max(scores.items(), key=lambda item: item[1])
-    if len(words) >= 4 and best >= 2 and best > 2 * english:
+    # Function words and accented words both count; a short text needs no English word at all.
+    if best >= 2 and (best > 1.5 * english if len(words) >= 4 else not english):
         return code
     return guess_language(text) or ("en" if english else None)
+
+
+def is_english(language: str | None) -> bool:
+    """True for 'en' and for text whose language is unknown: both are read by MiniLM."""
+    return language in (None, "en")
 
 
 def read_story(text: str) -> tuple[str | None, list[str]]:
     """How the tagger reads a story: (language, sentences) after stripping HTML.
 
-    Text that is clearly not English gets its language and no sentences (MiniLM is English), so
-    it is left neutral without causes. Training reads its texts the same way.
+    Every language is split into sentences; `is_english(language)` tells which backend tags
+    them (MiniLM for English, nlp.multilingual for the rest). Training reads its texts the same
+    way.
     """
     text = clean_text(text or "")
-    language = detect_language(text)
-    return language, split_sentences(text) if language in (None, "en") else []
+    return detect_language(text), split_sentences(text)
 
 
 def splitter_version() -> str:
     """'s' and a digest of this module's code, part of the encoder version.
 
     Everything here decides how a story is read, so any edit to it (not to comments or
-    docstrings) makes a new version, and vectors cached under the old one are redone.
+    docstrings) makes a new version, and vectors cached under the old one are redone. The clause
+    splitter (nlp.clauses) counts too: cached vectors hold a row per clause.
     """
-    return "s" + code_digest(sys.modules[__name__])
+    from storywatch.nlp import clauses
+
+    return "s" + code_digest(sys.modules[__name__], clauses)

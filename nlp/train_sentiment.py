@@ -48,10 +48,10 @@ from storywatch.nlp.embedding_cache import EmbeddingCache
 from storywatch.nlp.finetune import EPOCHS, finetune_adapter
 from storywatch.nlp.labelled import LabelledStory, training_pool
 from storywatch.nlp.options import ModelOptions
+from storywatch.nlp.paths import SHARED_DATA
 from storywatch.nlp.provenance import write_provenance
 from storywatch.nlp.sentiment import CLASSES, HEAD_PATH, SentimentHead
 from storywatch.nlp.taxonomy import load_taxonomy
-from storywatch.nlp.paths import SHARED_DATA
 from storywatch.nlp.train_causes import USER_EXAMPLES, read_user_examples, train_cause_heads
 from storywatch.nlp.training.real_data import RealExample, real_examples
 from storywatch.nlp.training.real_heads import (

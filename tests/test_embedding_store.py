@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from storywatch.nlp.classify import classify_file
-from storywatch.nlp.taxonomy import load_taxonomy
 from storywatch import pipeline
 from storywatch.config import ConfigError, TaggingOptions, load_settings
+from storywatch.nlp.classify import classify_file
+from storywatch.nlp.taxonomy import load_taxonomy
 from storywatch.warehouse import connect, connect_read_only
 from storywatch.warehouse.embedding_store import StoryVectors, cached_vectors, save_vectors
 from storywatch.warehouse.loader import upsert_stories

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from storywatch import nlp
+from storywatch.cli import cli
 from storywatch.nlp import real_mappings as maps
 from storywatch.nlp.baselines import KeywordBaseline, Prediction
 from storywatch.nlp.real_eval import SUITE, load_rows, score_rows
@@ -16,7 +17,6 @@ from storywatch.nlp.real_labels import NoHandLabels, RealLabelError, read_hand_l
 from storywatch.nlp.real_sets import RealRow, read_laptops, stars_of
 from storywatch.nlp.real_split import hash_test, is_test
 from storywatch.nlp.taxonomy import load_taxonomy
-from storywatch.cli import cli
 
 TAXONOMY = load_taxonomy()
 
@@ -213,8 +213,8 @@ def test_load_rows_says_why_a_set_is_skipped(tmp_path) -> None:
 
 
 def test_real_suite_options_need_the_real_suite() -> None:
-    from storywatch.nlp.real_eval import DEFAULT_CAP
     from storywatch.commands.quality import DEFAULT_CAP as HELP_CAP
+    from storywatch.nlp.real_eval import DEFAULT_CAP
 
     result = CliRunner().invoke(cli, ["eval", "--sets", "tweets"])
     assert result.exit_code == 2 and "add --suite real" in result.output

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from storywatch.cli import cli
 from storywatch.nlp.cause_heads import CauseHeads
 from storywatch.nlp.labelled import LabelledDataError, read_stories, training_pool
 from storywatch.nlp.taxonomy import load_taxonomy
 from storywatch.nlp.taxonomy_check import check_taxonomy
 from storywatch.nlp.train_causes import USER_EXAMPLES, ExamplesError, read_user_examples
-from storywatch.cli import cli
 
 IDS = {c.id for c in load_taxonomy().causes}
 SMALL = """causes:

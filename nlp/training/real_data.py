@@ -28,7 +28,7 @@ from storywatch.nlp.real_split import (
     read_rows,
     row_key,
 )
-from storywatch.nlp.sentences import read_story
+from storywatch.nlp.sentences import is_english, read_story
 
 # At most this many rows per source and split (a seeded sample): it bounds the embedding time
 # (long airline reviews and CFPB narratives), and no star-rated source outweighs the rest.
@@ -218,6 +218,11 @@ def _split_rows(cause_ids: Iterable[str], split: str, data_dir: Path,
             print(f"real data: {name} skipped, its file is not in {data_dir}")
             continue
         out.extend(rng.sample(rows, MAX_PER_SOURCE) if len(rows) > MAX_PER_SOURCE else rows)
-    # The tagger leaves text it does not read as English untagged (nlp.sentences.read_story), so
-    # the heads never see such text and are not trained on it.
-    return [e for e in out if read_story(e.text)[1]]
+    # These heads tag English (MiniLM); text the tagger reads as another language goes to the
+    # multilingual heads (nlp.multilingual), so these heads are not trained on it.
+    return [e for e in out if _english_sentences(e.text)]
+
+
+def _english_sentences(text: str) -> list[str]:
+    language, sentences = read_story(text)
+    return sentences if is_english(language) else []
