@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
 from storywatch.crawler.run import Source, crawl
+from tests.support.loopback import LoopbackSite, Reply, review_page
 
 _STAT = re.compile(r"'(responses_per_minute|response_received_count|elapsed_time_seconds)': "
                    r"([0-9.]+)")

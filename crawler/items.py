@@ -1,6 +1,7 @@
-"""The story record: the one shape every spider yields and every landing line holds.
+"""Building the story record, the one shape every spider yields and every landing line holds.
 
-`make_story()` builds a record with every field of the contract in docs/architecture.md, and
+The record's fields are defined once, in `storywatch.story_record` (shown in
+docs/architecture.md). `make_story()` builds a record with every one of them, and
 `story_key()` gives it its stable key: `source:external_id` when the source gives an id, else
 `source:` plus the SHA-1 of brand, whitespace-normalised body and published date. The helpers here
 turn the many rating scales and date formats sources use into the record's normal forms: a 0..1
@@ -16,13 +17,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from storywatch.errors import StorywatchError
+from storywatch.story_record import FIELD_NAMES as STORY_FIELDS
 
-STORY_FIELDS: tuple[str, ...] = (
-    "story_key", "source", "source_url", "story_url", "external_id", "brand", "is_competitor",
-    "author", "title", "body", "rating", "rating_raw", "published_at", "fetched_at", "language",
-    "helpful_votes", "company_reply", "company_replied_at", "labels", "raw",
-)
-REQUIRED_FIELDS: tuple[str, ...] = ("source", "brand", "body")
+__all__ = ["STORY_FIELDS", "InvalidDate", "html_to_text", "make_story",
+           "normalise_rating", "optional_int", "rating_raw", "story_key", "to_utc_iso",
+           "utc_now_iso"]
 
 _BLOCK_BREAK = re.compile(
     r"<\s*br\s*/?\s*>|<\s*/?\s*(p|div|li|ul|ol|h[1-6]|tr)(\s[^>]*)?>", re.IGNORECASE

@@ -22,6 +22,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from storywatch.crawler.items import InvalidDate, html_to_text, story_key, to_utc_iso
 from storywatch.crawler.landing import PART_SUFFIX, fsync_dir, lock_for_writing
+from storywatch.story_record import REQUIRED_FIELDS, STORY_KEY, TEXT_FIELDS
 
 DROP_STAT = "storywatch/dropped/"
 WRITTEN_STAT = "storywatch/stories_written"
@@ -42,12 +43,15 @@ class _StatsPipeline:
 
 
 class ValidatePipeline(_StatsPipeline):
-    """Drops stories without body, brand or source, or with an unreadable published date."""
+    """Drops stories missing a field the record requires (`storywatch.story_record`), or with
+    an unreadable published date. The story key is not checked: NormalisePipeline computes it."""
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, dict):
             raise self.drop("not_a_story", {})
-        for field in ("body", "brand", "source"):
+        for field in REQUIRED_FIELDS:
+            if field == STORY_KEY:
+                continue
             if not isinstance(item.get(field), str) or not item[field].strip():
                 raise self.drop(f"missing_{field}", item)
         try:
@@ -61,14 +65,14 @@ class NormalisePipeline(_StatsPipeline):
     """Turns HTML in text fields into plain text, dates into UTC, and recomputes the story key."""
 
     def process_item(self, item: Any) -> Any:
-        for field in ("body", "title", "author", "company_reply"):
+        for field in TEXT_FIELDS:
             if isinstance(item.get(field), str):
                 item[field] = html_to_text(item[field]) or None
         if not item.get("body"):
             raise self.drop("empty_body", item)
         item["published_at"] = to_utc_iso(item["published_at"])
-        item["story_key"] = story_key(item["source"], item.get("external_id"), item["brand"],
-                                      item["body"], item["published_at"])
+        item[STORY_KEY] = story_key(item["source"], item.get("external_id"), item["brand"],
+                                    item["body"], item["published_at"])
         return item
 
 

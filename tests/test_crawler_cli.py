@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from storywatch.crawler.loopback import LoopbackSite, Reply
 from storywatch.cli import cli
 from storywatch.config import ConfigError, load_settings
 from storywatch.warehouse import connect_read_only
+from tests.support.loopback import LoopbackSite, Reply
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 

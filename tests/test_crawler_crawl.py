@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from storywatch.crawler.demo_site import DemoSite
 from storywatch.crawler.items import STORY_FIELDS, html_to_text, to_utc_iso
 from storywatch.crawler.redact import redact_text
 from storywatch.crawler.run import CrawlError, Source, crawl
+from storywatch.demo_site.site import PLANTED_STORIES, DemoSite
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
-DEMO_STORIES = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "stories.jsonl"
+DEMO_STORIES = Path(__file__).resolve().parent.parent / "storywatch" / "demo_site" / "stories.jsonl"
 
 
 def landed(landing: Path) -> list[dict]:
@@ -31,7 +31,8 @@ def demo_site() -> Iterator[DemoSite]:
 
 
 def test_demo_crawl_lands_every_story_and_obeys_robots(demo_site: DemoSite, tmp_path: Path) -> None:
-    expected = [json.loads(line) for line in DEMO_STORIES.read_text().splitlines() if line.strip()]
+    expected = [json.loads(line) for path in (DEMO_STORIES, PLANTED_STORIES)
+                for line in path.read_text().splitlines() if line.strip()]
     private = Source("Northwind", False, "schema_org", demo_site.base_url + "/private/reviews")
     results = crawl([*demo_site.sources(), private], tmp_path / "landing", throttle=False)
 

@@ -9,7 +9,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from storywatch.crawler.demo_site import DemoSite, DemoSiteError
+from storywatch.demo_site.site import DemoSite, DemoSiteError
 
 STORY = {"id": "x-1", "brand": "Brightmart", "channel": "schema_org", "author": "Al <b>",
          "title": "A & B", "body": "Body <script>alert(1)</script>", "rating": 2,

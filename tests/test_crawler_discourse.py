@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from storywatch.crawler.loopback import LoopbackSite, Reply
+from storywatch.cli import cli
 from storywatch.crawler.run import Source, crawl
 from storywatch.crawler.spiders.auto import detect_format
 from storywatch.crawler.spiders.discourse import (
@@ -18,8 +18,8 @@ from storywatch.crawler.spiders.discourse import (
     parse_discourse_page,
     topic_pages_to_read,
 )
-from storywatch.cli import cli
 from storywatch.warehouse import connect_read_only
+from tests.support.loopback import LoopbackSite, Reply
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 TOPIC = "/t/refund-still-not-received-after-return/4412.json"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
 from storywatch.cli import cli
+from tests.support.loopback import LoopbackSite, Reply, review_page
 
 
 def invoke(*args: object):

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from storywatch.crawler.loopback import LoopbackSite, Reply
+from storywatch.cli import cli
 from storywatch.crawler.run import Source, crawl
 from storywatch.crawler.spiders.auto import detect_format
 from storywatch.crawler.spiders.fallback import parse_fallback_page
-from storywatch.cli import cli
+from tests.support.loopback import LoopbackSite, Reply
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 SHOP = "https://www.larkspur.example/reviews"

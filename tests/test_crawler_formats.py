@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from storywatch.crawler.loopback import LoopbackSite, Reply
 from storywatch.crawler.run import Source, crawl
 from storywatch.crawler.spiders.auto import detect_format
 from storywatch.crawler.spiders.feed import next_feed_page, parse_feed_page
 from storywatch.crawler.spiders.reddit import next_reddit_page, parse_reddit_page
 from storywatch.crawler.spiders.schema_org import next_page_url, parse_schema_org_page
+from tests.support.loopback import LoopbackSite, Reply
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 FETCHED = "2026-07-21T00:00:00Z"

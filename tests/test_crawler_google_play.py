@@ -9,12 +9,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from storywatch.crawler.loopback import LoopbackSite, Reply
+from storywatch.cli import cli
 from storywatch.crawler.run import Source, crawl
 from storywatch.crawler.spiders.auto import detect_format
 from storywatch.crawler.spiders.google_play import parse_google_play_page, play_date, play_stars
-from storywatch.cli import cli
 from storywatch.warehouse import connect_read_only
+from tests.support.loopback import LoopbackSite, Reply
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 APP = "/store/apps/details?id=example.northwind.shop"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
 from storywatch.crawler.run import Source, SourceResult, crawl
+from tests.support.loopback import LoopbackSite, Reply, review_page
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from storywatch.crawler.demo_site import DemoSite
-from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
-from storywatch.crawler.run import CrawlOptions, Source, crawl, start_crawl
 from storywatch import pipeline
 from storywatch.config import Settings, SourceConfig
+from storywatch.crawler.run import CrawlOptions, Source, crawl, start_crawl
+from storywatch.demo_site.site import DemoSite
 from storywatch.warehouse import connect
 from storywatch.warehouse.loader import landing_files
+from tests.support.loopback import LoopbackSite, Reply, review_page
 
 
 def page_requests(site: DemoSite) -> int:

@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 from scrapy.utils.test import get_crawler
 
+from storywatch.cli import cli
 from storywatch.crawler.items import make_story
 from storywatch.crawler.landing import Salvage, salvage_interrupted
-from storywatch.crawler.loopback import LoopbackSite, endless_reviews
 from storywatch.crawler.pipelines import LandingWriterPipeline
-from storywatch.cli import cli
 from storywatch.warehouse import connect_read_only
+from tests.support.loopback import LoopbackSite, endless_reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 

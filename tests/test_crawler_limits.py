@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from storywatch.crawler.loopback import LoopbackSite, Reply, endless_reviews, review_page
-from storywatch.crawler.run import Source, crawl
 from storywatch.cli import cli
+from storywatch.crawler.run import Source, crawl
+from tests.support.loopback import LoopbackSite, Reply, endless_reviews, review_page
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 
@@ -88,8 +88,8 @@ def test_endless_pagination_stops_at_the_time_cap(workdir: Path, tmp_path: Path)
 
 
 def test_the_default_caps_are_documented_and_applied() -> None:
-    from storywatch.crawler import settings
     from storywatch.config import CrawlOptions
+    from storywatch.crawler import settings
 
     options = CrawlOptions()
     assert (options.max_pages_per_source, options.max_minutes_per_source) == (200, 30.0)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
 from storywatch.crawler.middlewares import retry_after_seconds, site_of
 from storywatch.crawler.run import Source, crawl
+from tests.support.loopback import LoopbackSite, Reply, review_page
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 JSON = {"Content-Type": "application/json; charset=UTF-8"}

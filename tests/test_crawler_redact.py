@@ -12,9 +12,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from storywatch.crawler.items import make_story
-from storywatch.crawler.loopback import LoopbackSite, Reply, review_page
 from storywatch.crawler.redact import RedactPipeline, redact_text
 from storywatch.crawler.run import Source, crawl
+from tests.support.loopback import LoopbackSite, Reply, review_page
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from storywatch.crawler.loopback import LoopbackSite, Reply
+from storywatch.cli import cli
 from storywatch.crawler.run import Source, crawl
 from storywatch.crawler.spiders.schema_org import parse_schema_org_page
-from storywatch.cli import cli
+from tests.support.loopback import LoopbackSite, Reply
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 RECIPE = "/recipes/rhubarb-ginger-crumble-pie/reviews"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from storywatch.crawler.loopback import LoopbackSite, Reply
+from storywatch.cli import cli
 from storywatch.crawler.run import Source, crawl
 from storywatch.crawler.spiders.auto import detect_format
 from storywatch.crawler.spiders.yelp import next_yelp_page, parse_yelp_page
-from storywatch.cli import cli
 from storywatch.warehouse import connect_read_only
+from tests.support.loopback import LoopbackSite, Reply
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
 BIZ = "/biz/northwind-home-springfield"

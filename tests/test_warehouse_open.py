@@ -14,7 +14,13 @@ from click.testing import CliRunner
 
 import storywatch.warehouse.db
 from storywatch.cli import cli
-from storywatch.warehouse import WarehouseBusy, WarehouseCorrupt, connect, connect_read_only, database_path
+from storywatch.warehouse import (
+    WarehouseBusy,
+    WarehouseCorrupt,
+    connect,
+    connect_read_only,
+    database_path,
+)
 from storywatch.warehouse.db import reading, writing
 
 HOLDER = """\

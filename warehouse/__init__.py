@@ -2,7 +2,8 @@
 
 Only this package writes SQL. Writers (load, tag) open the file read-write in short transactions
 (`with writing(workdir) as con:`, or a `SharedWriter` for a long run); the dashboard, exports and
-`storywatch sql` open it read-only (`with reading(workdir) as con:`).
+`storywatch sql` open it read-only (`with reading(workdir) as con:`) and ask the named queries
+(`queries`, `report_queries`, `reply_queries`; what they share is `query_base`).
 """
 from storywatch.warehouse.db import (
     WarehouseBusy,

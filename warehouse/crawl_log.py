@@ -6,8 +6,10 @@ import uuid
 from dataclasses import dataclass, field
 
 import duckdb
+import pandas as pd
 
 from storywatch.warehouse.loader import utc_timestamp
+from storywatch.warehouse.queries import source_health
 
 
 @dataclass(frozen=True)
@@ -36,19 +38,19 @@ def record_crawl_runs(con: duckdb.DuckDBPyConnection, runs: list[CrawlRun]) -> N
 
 
 def sources_status(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Per source and brand: last crawl, stories found in it, errors in it, stories stored, and
-    that crawl's errors by reason (a dict)."""
-    rows = con.execute(
-        """
-        WITH last AS (
-            SELECT *, row_number() OVER (PARTITION BY source, brand, url ORDER BY started_at DESC)
-                AS n
-            FROM crawl_runs
-        )
-        SELECT l.source, l.brand, l.url, l.finished_at, l.stories_found, l.errors,
-               (SELECT count(*) FROM stories s WHERE s.source = l.source AND s.brand = l.brand),
-               l.error_reasons
-        FROM last l WHERE n = 1 ORDER BY l.brand, l.source
-        """
-    ).fetchall()
-    return [row[:-1] + (json.loads(row[-1]) if row[-1] else {},) for row in rows]
+    """`storywatch sources`' rows: per source, brand and page crawled, by brand and source:
+    (source, brand, url, last crawl finished, stories found in it, errors in it, stories stored,
+    that crawl's errors by reason as a dict).
+
+    The rows of the named query `source_health` (the dashboard's Sources page) that the crawl
+    log knows, so the command and the page cannot disagree on a last crawl.
+    """
+    health = source_health(con)
+    crawled = health[health["crawls"] > 0].sort_values(["brand", "source", "url"], kind="stable")
+    return [
+        (row.source, row.brand, row.url,
+         None if pd.isna(row.last_crawl) else row.last_crawl.to_pydatetime(),
+         int(row.found_last_crawl), int(row.errors_last_crawl), int(row.stories_stored),
+         json.loads(row.error_reasons) if isinstance(row.error_reasons, str) else {})
+        for row in crawled.itertuples()
+    ]

@@ -12,24 +12,25 @@ reads the file again, and the stories committed already come back unchanged, nev
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from storywatch.story_record import FIELDS, REQUIRED_FIELDS, STORY_KEY
 from storywatch.warehouse.db import SharedWriter
 from storywatch.warehouse.known_stories import loaded_landing_files
 
 LANDING_DIR = "landing"
-REQUIRED = ("story_key", "source", "brand", "body")
-COLUMNS = (
-    "story_key", "source", "source_url", "story_url", "external_id", "brand", "is_competitor",
-    "author", "title", "body", "rating", "rating_raw", "published_at", "fetched_at", "language",
-    "helpful_votes", "company_reply", "company_replied_at", "labels", "raw",
-)
+# A row holds the record's fields in this order; the statements below name every column.
+COLUMNS: tuple[str, ...] = tuple(record_field.name for record_field in FIELDS)
+_KEY = COLUMNS.index(STORY_KEY)
+_VALUE_COLUMNS = tuple(name for name in COLUMNS if name != STORY_KEY)
+# A story seen again counts as changed (and its row is updated) when one of these differs.
 COMPARED = ("title", "body", "rating", "helpful_votes", "company_reply", "author", "labels")
-TIMESTAMPS = ("published_at", "fetched_at", "company_replied_at")
 # Stories per transaction: a fraction of a second of work, even on a busy two-core machine.
 LOAD_CHUNK = 100
 
@@ -59,21 +60,45 @@ def utc_timestamp(value: object) -> datetime | None:
     return parsed
 
 
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+# How a landing line's value of each kind of field becomes a column value; a value that cannot
+# be converted raises ValueError or TypeError, and the loader skips that line.
+_STORED: dict[str, Callable[[Any], Any]] = {
+    "string": lambda value: value,
+    "text": lambda value: value,
+    "time": utc_timestamp,
+    "flag": bool,
+    "rating": _optional(float),
+    "count": _optional(int),
+    "labels": lambda value: [str(label) for label in value or []],
+    "json": lambda value: json.dumps(value, ensure_ascii=False, default=str),
+}
+
+
+_INSERT_STORY = (
+    f"INSERT INTO stories ({', '.join(COLUMNS)}, first_seen_at, updated_at, landing_file) "
+    f"VALUES ({', '.join('?' for _ in COLUMNS)}, now()::TIMESTAMP, now()::TIMESTAMP, ?)"
+)
+_UPDATE_STORY = (
+    f"UPDATE stories SET {', '.join(f'{name} = ?' for name in _VALUE_COLUMNS)}, "
+    f"updated_at = now()::TIMESTAMP, landing_file = ? WHERE {STORY_KEY} = ?"
+)
+
+
 def _row(record: dict) -> tuple:
-    missing = [name for name in REQUIRED if not record.get(name)]
+    missing = [name for name in REQUIRED_FIELDS if not record.get(name)]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
-    values = dict(record)
-    for name in TIMESTAMPS:
-        values[name] = utc_timestamp(values.get(name))
-    values["is_competitor"] = bool(values.get("is_competitor"))
-    values["labels"] = [str(label) for label in values.get("labels") or []]
-    values["raw"] = json.dumps(values.get("raw"), ensure_ascii=False, default=str)
-    rating = values.get("rating")
-    values["rating"] = None if rating is None else float(rating)
-    votes = values.get("helpful_votes")
-    values["helpful_votes"] = None if votes is None else int(votes)
-    return tuple(values.get(name) for name in COLUMNS)
+    return tuple(_STORED[f.kind](record.get(f.name)) for f in FIELDS)
+
+
+def _update_values(row: tuple, landing_file: str | None) -> tuple:
+    """`_UPDATE_STORY`'s parameters: the fields but the key, the landing file, then the key."""
+    values = dict(zip(COLUMNS, row, strict=True))
+    return (*(values[name] for name in _VALUE_COLUMNS), landing_file, row[_KEY])
 
 
 def upsert_stories(
@@ -94,7 +119,7 @@ def _valid_rows(records: list[dict], report: LoadReport) -> dict[str, tuple]:
         except (ValueError, TypeError) as error:
             report.skip(f"invalid record: {error}")
             continue
-        rows[row[0]] = row  # the last sighting of a key in one file wins
+        rows[row[_KEY]] = row  # the last sighting of a key in one file wins
     return rows
 
 
@@ -119,21 +144,10 @@ def _write_rows(
         row for key, row in rows.items()
         if key in existing and tuple(row[index[name]] for name in COMPARED) != existing[key]
     ]
-    placeholders = ", ".join("?" for _ in COLUMNS)
-    columns = ", ".join(COLUMNS)
     if new:
-        con.executemany(
-            f"INSERT INTO stories ({columns}, first_seen_at, updated_at, landing_file) "
-            f"VALUES ({placeholders}, now()::TIMESTAMP, now()::TIMESTAMP, ?)",
-            [row + (landing_file,) for row in new],
-        )
+        con.executemany(_INSERT_STORY, [row + (landing_file,) for row in new])
     if changed:
-        assignments = ", ".join(f"{name} = ?" for name in COLUMNS[1:])
-        con.executemany(
-            f"UPDATE stories SET {assignments}, updated_at = now()::TIMESTAMP, landing_file = ? "
-            "WHERE story_key = ?",
-            [row[1:] + (landing_file, row[0]) for row in changed],
-        )
+        con.executemany(_UPDATE_STORY, [_update_values(row, landing_file) for row in changed])
     unchanged = len(rows) - len(new) - len(changed)
     report.inserted += len(new)
     report.updated += len(changed)
@@ -141,7 +155,7 @@ def _write_rows(
     return len(new), len(changed), unchanged
 
 
-def _read_landing(path: Path, report: LoadReport) -> list[dict]:
+def read_landing(path: Path, report: LoadReport) -> list[dict]:
     records = []
     with path.open("r", encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
@@ -180,14 +194,15 @@ def load_landing(writer: SharedWriter, workdir: Path) -> LoadReport:
 def _load_file(writer: SharedWriter, path: Path, report: LoadReport) -> None:
     skipped_before = report.skipped
     rows_before = report.rows
-    rows = list(_valid_rows(_read_landing(path, report), report).items())
+    rows = list(_valid_rows(read_landing(path, report), report).items())
     starts = range(0, len(rows), LOAD_CHUNK) if rows else [0]
     for start in starts:
         with writer.transaction() as con:
             _write_rows(con, dict(rows[start:start + LOAD_CHUNK]), path.name, report)
             if start == starts[-1]:
                 con.execute(
-                    "INSERT INTO loaded_files VALUES (?, now()::TIMESTAMP, ?, ?)",
+                    "INSERT INTO loaded_files (landing_file, loaded_at, rows_read, rows_skipped) "
+                    "VALUES (?, now()::TIMESTAMP, ?, ?)",
                     [path.name, report.rows - rows_before, report.skipped - skipped_before],
                 )
     report.files += 1

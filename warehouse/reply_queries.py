@@ -2,15 +2,16 @@
 
 Marketing wants to see where a company answers with its rulebook instead of help. These read the
 `story_replies` view (the current reply classifier's classes) with the dashboard's global filters
-(`brands`, `sources`, `causes`, `start`, `end`), like `storywatch.warehouse.queries`. `policy_share` is the
-percent of classified replies that cite policy; replies not classified yet count in `replies` only.
+(`brands`, `sources`, `causes`, `start`, `end`; `storywatch.warehouse.query_base`), like
+`storywatch.warehouse.queries`. `policy_share` is the percent of classified replies that cite
+policy; replies not classified yet count in `replies` only.
 """
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
 
-from storywatch.warehouse.queries import Day, Names, _frame, _where
+from storywatch.warehouse.query_base import Day, Names, frame, where
 
 _CLASS_COUNTS = """
     count(*) AS replies,
@@ -26,7 +27,7 @@ _SIDE = "CASE WHEN bool_or(is_competitor) THEN 'competitor' ELSE 'ours' END AS s
 
 def reply_class(con: duckdb.DuckDBPyConnection, story_key: str) -> pd.DataFrame:
     """The class of one story's current reply (no row when the story has no reply)."""
-    return _frame(con, """
+    return frame(con, """
         SELECT reply_class, reply_score, policy_citing, reply_evidence, reply_version
         FROM story_replies WHERE story_key = ?
     """, [story_key])
@@ -37,10 +38,10 @@ def reply_classes_by_brand(
     causes: Names = None, start: Day = None, end: Day = None,
 ) -> pd.DataFrame:
     """Per brand: replies to its stories, how many of each class, and the share citing policy."""
-    where, params = _where(brands=brands, sources=sources, causes=causes, start=start, end=end)
-    return _frame(con, f"""
+    clause, params = where(brands=brands, sources=sources, causes=causes, start=start, end=end)
+    return frame(con, f"""
         SELECT brand, {_SIDE}, {_CLASS_COUNTS}
-        FROM story_replies WHERE {where}
+        FROM story_replies WHERE {clause}
         GROUP BY brand ORDER BY side DESC, brand
     """, params)
 
@@ -53,11 +54,11 @@ def policy_replies_by_cause(
 
     A story naming two causes counts for both.
     """
-    where, params = _where(brands=brands, sources=sources, start=start, end=end)
-    cause_where, cause_params = _where(cause_in=causes)
-    return _frame(con, f"""
-        WITH replies AS (SELECT * FROM story_replies WHERE {where}),
-        named AS (SELECT story_key, cause, owner FROM story_causes WHERE {cause_where})
+    clause, params = where(brands=brands, sources=sources, start=start, end=end)
+    cause_clause, cause_params = where(cause_in=causes)
+    return frame(con, f"""
+        WITH replies AS (SELECT * FROM story_replies WHERE {clause}),
+        named AS (SELECT story_key, cause, owner FROM story_causes WHERE {cause_clause})
         SELECT n.cause, any_value(n.owner) AS owner, r.brand, {_SIDE}, {_CLASS_COUNTS}
         FROM replies r JOIN named n ON n.story_key = r.story_key
         GROUP BY n.cause, r.brand

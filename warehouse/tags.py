@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from storywatch.story_record import story_text
 from storywatch.warehouse.db import make_current, transaction
 
 
@@ -19,16 +20,6 @@ class PendingStory:
     story_key: str
     body_hash: str
     text: str
-
-
-def story_text(title: str | None, body: str) -> str:
-    """What the tagger reads: the title (customers often put the verdict there), then the body.
-
-    They are joined by a line break, which the sentence splitter treats as a boundary, so evidence
-    sentences stay verbatim quotes of what the customer wrote.
-    """
-    title = (title or "").strip()
-    return f"{title}\n{body}" if title else body
 
 
 def text_hash(text: str) -> str:
@@ -91,11 +82,19 @@ def save_tags(
                 [model_version, keys],
             )
         con.executemany(
-            "INSERT INTO story_tags VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", stories
+            "INSERT INTO story_tags (story_key, model_version, body_hash, sentiment, "
+            "sentiment_score, language, tagged_at) VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            stories,
         )
         if sentences:
-            con.executemany("INSERT INTO sentence_tags VALUES (?, ?, ?, ?, ?, ?)", sentences)
+            con.executemany(
+                "INSERT INTO sentence_tags (story_key, model_version, sentence_index, sentence, "
+                "sentiment, sentiment_score) VALUES (?, ?, ?, ?, ?, ?)", sentences,
+            )
         if causes:
-            con.executemany("INSERT INTO cause_tags VALUES (?, ?, ?, ?, ?, ?, ?)", causes)
+            con.executemany(
+                "INSERT INTO cause_tags (story_key, model_version, cause, owner, score, evidence, "
+                "evidence_sentiment) VALUES (?, ?, ?, ?, ?, ?, ?)", causes,
+            )
         set_current_model(con, model_version)
     return len(tagged)

@@ -19,7 +19,13 @@ from typing import Any
 
 from lxml import html as lxml_html
 
-from storywatch.crawler.items import InvalidDate, html_to_text, normalise_rating, rating_raw, to_utc_iso
+from storywatch.crawler.items import (
+    InvalidDate,
+    html_to_text,
+    normalise_rating,
+    rating_raw,
+    to_utc_iso,
+)
 
 MIN_TEXT = 40
 MIN_WORDS = 6

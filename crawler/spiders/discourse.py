@@ -24,7 +24,13 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml import html as lxml_html
 
 from storywatch.crawler.items import optional_int
-from storywatch.crawler.spiders.base import PageStories, StorySpider, load_json, query_int, with_query
+from storywatch.crawler.spiders.base import (
+    PageStories,
+    StorySpider,
+    load_json,
+    query_int,
+    with_query,
+)
 
 SOURCE = "discourse"
 REGULAR_POST = 1  # 2: moderator action, 3: small action ("closed the topic"), 4: whisper

@@ -15,7 +15,13 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 from storywatch.crawler.items import optional_int
-from storywatch.crawler.spiders.base import PageStories, StorySpider, load_json, query_int, with_query
+from storywatch.crawler.spiders.base import (
+    PageStories,
+    StorySpider,
+    load_json,
+    query_int,
+    with_query,
+)
 
 SOURCE = "reddit"
 USER_AGENT = "python:storywatch:0.1 (customer story monitor; +https://example.invalid/storywatch)"

@@ -15,7 +15,13 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from storywatch.crawler.items import normalise_rating, optional_int, rating_raw
-from storywatch.crawler.spiders.base import PageStories, StorySpider, query_int, read_page, with_query
+from storywatch.crawler.spiders.base import (
+    PageStories,
+    StorySpider,
+    query_int,
+    read_page,
+    with_query,
+)
 from storywatch.crawler.spiders.schema_org import jsonld_reviews, review_to_story
 
 SOURCE = "trustpilot"

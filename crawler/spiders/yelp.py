@@ -21,7 +21,13 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from storywatch.crawler.items import normalise_rating, optional_int, rating_raw
-from storywatch.crawler.spiders.base import PageStories, StorySpider, query_int, read_page, with_query
+from storywatch.crawler.spiders.base import (
+    PageStories,
+    StorySpider,
+    query_int,
+    read_page,
+    with_query,
+)
 
 SOURCE = "yelp"
 _STATE_SCRIPT = '//script[@data-apollo-state]/text()'

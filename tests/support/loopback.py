@@ -1,4 +1,6 @@
-"""A small HTTP server on 127.0.0.1 that serves canned responses: for tests and the benchmark.
+"""A small HTTP server on 127.0.0.1 that serves canned responses: for tests and the crawl
+benchmark (`from tests.support.loopback import ...`, from the repository root); runtime code never
+imports it.
 
 `LoopbackSite(routes)` maps a request path (with its query string) to a `Reply` (status, body,
 headers, an optional delay before answering, and how many times to answer with an earlier status
