@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storywatch.warehouse import connect, connect_read_only, queries, report_queries
 from storywatch.reports.content import gather_report
+from storywatch.warehouse import connect, connect_read_only, queries, report_queries
 from storywatch.warehouse.report_rollups import refresh_rollups
 
 CAUSES = [("refunds", "Operations"), ("delivery and delays", "Operations"),

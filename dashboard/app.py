@@ -41,6 +41,8 @@ navigation = st.navigation([
     st.Page(PAGES / "overview.py", title="Overview", default=True),
     st.Page(PAGES / "competitors.py", title="Competitors"),
     st.Page(PAGES / "causes.py", title="Causes & owners"),
+    st.Page(PAGES / "themes.py", title="Emerging themes"),
+    st.Page(PAGES / "alerts.py", title="Alerts"),
     st.Page(PAGES / "stories.py", title="Stories"),
     st.Page(PAGES / "sources.py", title="Sources"),
 ])

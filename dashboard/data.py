@@ -1,12 +1,15 @@
 """What the dashboard pages share: the workdir app.py was given, and cached named queries.
 
+A page asks a question by passing the named query itself (`fetch(workdir, queries.brands)`), so
+a misspelt or removed query fails at import, not on a page view.
+
 The warehouse file is opened read-only for each query and closed straight away, so `storywatch
 load` and `storywatch tag` can take the write lock between two page views; results are cached for
 30 seconds. While a writer holds the lock (WarehouseBusy), a page shows the last answer it got for
 the same question (with a note saying so), or else a warning to retry in a moment; a file DuckDB
 cannot read (WarehouseCorrupt) is named as such. Every failure becomes one sentence on the page,
-never a traceback. Tables download as CSV through `storywatch.reports.spreadsheet_safety`, so story text
-cannot run as a spreadsheet formula.
+never a traceback. Tables download as CSV through `storywatch.reports.spreadsheet_safety`, so
+story text cannot run as a spreadsheet formula.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from storywatch.errors import StorywatchError
+from storywatch.reports.spreadsheet_safety import spreadsheet_csv
 from storywatch.warehouse import (
     WarehouseBusy,
     WarehouseCorrupt,
@@ -29,10 +33,7 @@ from storywatch.warehouse import (
     database_path,
     queries,
     reading,
-    reply_queries,
-    report_queries,
 )
-from storywatch.reports.spreadsheet_safety import spreadsheet_csv
 
 WORKDIR_KEY = "storywatch_workdir"
 CACHE_SECONDS = 30
@@ -56,17 +57,19 @@ def current_workdir() -> Path | None:
     return Path(value)
 
 
-def _named(name: str):
-    for module in (queries, report_queries, reply_queries):
-        if hasattr(module, name):
-            return getattr(module, name)
-    raise AttributeError(f"no named query {name!r} in warehouse.queries, report_queries or "
-                         "reply_queries")
+# A named query: a function of an open connection and keyword filters.
+Question = Callable[..., object]
+
+
+def _name(question: Question) -> str:
+    """What the caches key a question by: the query function's module and name."""
+    return f"{question.__module__}.{question.__qualname__}"
 
 
 @contextmanager
 def page_reading(workdir: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """`storywatch.warehouse.reading` with the dashboard's short wait; a failed query is a WarehouseError."""
+    """`storywatch.warehouse.reading` with the dashboard's short wait; a failed query is a
+    WarehouseError."""
     seen = _BUSY_SEEN.get(workdir)
     recently_busy = seen is not None and time.monotonic() - seen < BUSY_MEMORY_SECONDS
     try:
@@ -83,16 +86,21 @@ def page_reading(workdir: str) -> Iterator[duckdb.DuckDBPyConnection]:
         ) from error
 
 
-def ask(workdir: str, name: str, **filters: object) -> pd.DataFrame | int:
-    """Run the named query `<name>` on a read-only connection, uncached."""
+def ask(workdir: str, question: Question, **filters: object) -> pd.DataFrame | int:
+    """Run the named query `question` on a read-only connection, uncached."""
     with page_reading(workdir) as con:
-        return _named(name)(con, **filters)
+        return question(con, **filters)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def query(workdir: str, name: str, **filters: object) -> pd.DataFrame | int:
+def _cached(workdir: str, name: str, _question: Question, **filters: object):
+    # Streamlit hashes the other arguments for the key; `name` stands in for the function.
+    return ask(workdir, _question, **filters)
+
+
+def query(workdir: str, question: Question, **filters: object) -> pd.DataFrame | int:
     """`ask`, cached for CACHE_SECONDS so reruns do not reopen the file for every widget."""
-    return ask(workdir, name, **filters)
+    return _cached(workdir, _name(question), question, **filters)
 
 
 def problem_sentence(error: StorywatchError) -> str:
@@ -127,26 +135,26 @@ def _remembered(key: tuple, read: Callable[[], object]):
     return result
 
 
-def _answer(workdir: Path, name: str, filters: dict[str, object]):
-    return _remembered(_key(workdir, name, filters),
-                       lambda: query(str(workdir), name, **filters))
+def _answer(workdir: Path, question: Question, filters: dict[str, object]):
+    return _remembered(_key(workdir, _name(question), filters),
+                       lambda: query(str(workdir), question, **filters))
 
 
-def fetch(workdir: Path, name: str, **filters: object) -> pd.DataFrame | None:
+def fetch(workdir: Path, question: Question, **filters: object) -> pd.DataFrame | None:
     """A named query's result, or None after showing why it could not be read."""
     try:
-        return _answer(workdir, name, filters)
+        return _answer(workdir, question, filters)
     except WarehouseError as error:
         st.warning(problem_sentence(error))
         return None
 
 
-def fetch_quietly(workdir: Path, name: str, **filters: object):
+def fetch_quietly(workdir: Path, question: Question, **filters: object):
     """A named query's result, or None without a message (for the sidebar's choices)."""
     if not database_path(workdir).exists():
         return None
     try:
-        return _answer(workdir, name, filters)
+        return _answer(workdir, question, filters)
     except WarehouseError:
         return None
 
@@ -161,10 +169,11 @@ def has_tagged_stories(workdir: Path) -> bool:
         return False
     try:
         # Uncached, so stories loaded or tagged a moment ago show at once.
-        count = ask(str(workdir), "story_count")
-        tagged = ask(str(workdir), "tagged_story_count")
+        count = ask(str(workdir), queries.story_count)
+        tagged = ask(str(workdir), queries.tagged_story_count)
     except WarehouseError as error:
-        if isinstance(error, WarehouseBusy) and _key(workdir, "story_period", {}) in _LAST_GOOD:
+        period_read = _key(workdir, _name(queries.story_period), {}) in _LAST_GOOD
+        if isinstance(error, WarehouseBusy) and period_read:
             return True  # a writer is at work; the pages show their last data
         st.warning(problem_sentence(error))
         return False
@@ -193,8 +202,8 @@ def chart_download(png: bytes, key: str, file_name: str) -> None:
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def report_files(workdir: str, period: str, end: date | None) -> dict[str, tuple[str, bytes]]:
     """The exec report (HTML and PDF) for the period holding `end`: {format: (name, bytes)}."""
-    from storywatch.reports.export import write_report
     from storywatch.reports.content import gather_report
+    from storywatch.reports.export import write_report
 
     with page_reading(workdir) as con:
         data = gather_report(con, None, period, end)

@@ -14,6 +14,8 @@ from pathlib import Path
 import streamlit as st
 
 from storywatch.dashboard.data import fetch_quietly
+from storywatch.nlp.cause_names import cause_name
+from storywatch.warehouse import queries
 
 FILTERS_KEY = "storywatch_filters"
 SAVED_KEY = "storywatch_filter_choice"
@@ -32,13 +34,13 @@ def _date_range(picked: object) -> tuple[date | None, date | None]:
 
 def sidebar_filters(workdir: Path) -> dict[str, object]:
     """Draw the sidebar filters (when there is data to filter) and remember the choice."""
-    period = fetch_quietly(workdir, "story_period")
-    brands = fetch_quietly(workdir, "brands")
+    period = fetch_quietly(workdir, queries.story_period)
+    brands = fetch_quietly(workdir, queries.brands)
     if period is None or brands is None:
         st.session_state[FILTERS_KEY] = dict(NO_FILTERS)
         return st.session_state[FILTERS_KEY]
-    sources = fetch_quietly(workdir, "sources")
-    causes = fetch_quietly(workdir, "causes")
+    sources = fetch_quietly(workdir, queries.sources)
+    causes = fetch_quietly(workdir, queries.causes)
     first, last = period[0], period[1] + timedelta(days=6)
     _seed_widgets(first, last)
     sidebar = st.sidebar
@@ -58,7 +60,7 @@ def sidebar_filters(workdir: Path) -> dict[str, object]:
         key="filter_sources", placeholder="All sources", on_change=_save, args=("sources",))
     chosen_causes = sidebar.multiselect(
         "Causes", list(causes["cause"]) if causes is not None else [], key="filter_causes",
-        on_change=_save, args=("causes",), placeholder="All causes",
+        on_change=_save, args=("causes",), placeholder="All causes", format_func=cause_name,
         help="Only stories naming one of these causes.")
     st.session_state[FILTERS_KEY] = {
         "brands": tuple(chosen_brands) or None, "sources": tuple(chosen_sources) or None,
@@ -82,5 +84,5 @@ def _save(name: str) -> None:
 
 def our_brands(workdir: Path) -> list[str]:
     """Our brands (not competitors), as the warehouse knows them."""
-    known = fetch_quietly(workdir, "brands")
+    known = fetch_quietly(workdir, queries.brands)
     return [] if known is None else list(known.loc[~known["is_competitor"], "brand"])

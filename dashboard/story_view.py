@@ -14,6 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from storywatch.dashboard.data import WORKDIR_KEY, fetch_quietly
+from storywatch.dashboard.words import stars
+from storywatch.warehouse import reply_queries
 
 REPLY_CLASSES = {"helpful": "helpful", "apologetic": "apologetic (no fix offered)",
                  "policy_citing": "cites policy"}
@@ -26,7 +28,7 @@ def plain(value: object, missing: str) -> str:
 
 def meta_line(story) -> str:
     published = "undated" if pd.isna(story.published_at) else f"{story.published_at:%Y-%m-%d}"
-    rating = "no rating" if pd.isna(story.rating) else f"rating {story.rating:.2f}"
+    rating = stars(story.rating)
     votes = "" if pd.isna(story.helpful_votes) else f" · {int(story.helpful_votes)} helpful votes"
     return (f"{published} · {story.brand} · {plain(story.sentiment, 'untagged')} · "
             f"{rating}{votes}")
@@ -48,7 +50,8 @@ def show_story(story, key: str) -> None:
 def reply_class_line(story_key: str) -> str:
     """The "Reply class: ..." line of a story's current reply, with the sentence that decided it."""
     workdir = st.session_state.get(WORKDIR_KEY)
-    found = fetch_quietly(Path(workdir), "reply_class", story_key=story_key) if workdir else None
+    found = (fetch_quietly(Path(workdir), reply_queries.reply_class, story_key=story_key)
+             if workdir else None)
     return describe_reply_class(found)
 
 

@@ -11,7 +11,7 @@ import sys
 import click
 
 from storywatch import __version__
-from storywatch.commands import alerts, analyse, gather, quality, show
+from storywatch.commands import alerts, analyse, gather, quality, show, themes
 from storywatch.commands.options import DEBUG_KEY
 
 
@@ -33,7 +33,7 @@ def main() -> None:
     cli(prog_name="storywatch")
 
 
-for module in (gather, analyse, quality, show, alerts):
+for module in (gather, analyse, quality, show, alerts, themes):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -23,7 +23,13 @@ may read besides WORKDIR/files). The optional `[alerts]` table (`storywatch aler
 defaults in docs/alerts.md and storywatch/alert_options.py): detection (`period`,
 `baseline_weeks`, `sensitivity`, `min_stories`) and delivery (`email_to`, `smtp_host`,
 `smtp_port`, `smtp_from`, `smtp_user`, `smtp_password_env`: the NAME of the environment variable
-holding the password, never the password; `starttls`, `webhook_url`). A key that the file or a
+holding the password, never the password; `starttls`, `webhook_url`). The optional `[scale]`
+table (docs/scale.md): `engine` (local, the default, or ray), `address` (a Ray cluster to join;
+default: start a local Ray), `storage` (duckdb, the default, or delta: the warehouse as Delta
+tables) and `path` (where the Delta tables live, a folder or an object-store URL; default
+WORKDIR/lake). `[[policy_changes]]` entries (docs/policy_changes.md; one per change): `date`
+("YYYY-MM-DD"), `cause` (a cause id of the taxonomy), optional `note` and `weeks` (1 to 26,
+default 4: how long before and after the change the report compares). A key that the file or a
 table does not take (a typo such as
 `fromat`, or `[[competitor]]`) is an error listing the keys it takes.
 """
@@ -35,9 +41,10 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from storywatch.nlp.options import BACKENDS, ModelOptions
 from storywatch.alert_options import ALERT_KEYS, AlertOptions, alert_problem, build_alert_options
 from storywatch.errors import StorywatchError
+from storywatch.nlp.options import BACKENDS, ModelOptions
+from storywatch.policy_options import POLICY_CHANGE_KEYS, PolicyChange, policy_change
 
 DEFAULT_WORKDIR = Path("storywatch-data")
 CONFIG_NAME = "storywatch.toml"
@@ -143,6 +150,55 @@ def tagging_options(table: object, where: str, environ: dict[str, str],
     return TaggingOptions(table.get("cache_embeddings", True), model)
 
 
+@dataclass(frozen=True)
+class ScaleOptions:
+    engine: str = "local"
+    address: str | None = None
+    storage: str = "duckdb"
+    path: str | None = None
+
+
+SCALE_ENGINES = ("local", "ray")
+SCALE_STORAGES = ("duckdb", "delta")
+
+
+def scale_options(table: object, where: str, base: Path = Path("."),
+                  engine: str | None = None, storage: str | None = None) -> ScaleOptions:
+    """The `[scale]` table (checked), with `--engine` and `--storage` on top; a relative local
+    `path` is read from `base` (the config file's folder)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table, e.g. [scale] with engine = \"ray\".")
+    _check_keys(table, tuple(field.name for field in ScaleOptions.__dataclass_fields__.values()),
+                where)
+    for key, value in table.items():
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}: {key} must be a non-empty string, not {value!r}.")
+    options = ScaleOptions(**table)
+    options = replace(options, engine=engine or options.engine, storage=storage or options.storage)
+    if options.engine not in SCALE_ENGINES:
+        raise ConfigError(f"{where}: unknown engine {options.engine!r}; use one of "
+                          f"{', '.join(SCALE_ENGINES)}.")
+    if options.storage not in SCALE_STORAGES:
+        raise ConfigError(f"{where}: unknown storage {options.storage!r}; use one of "
+                          f"{', '.join(SCALE_STORAGES)}.")
+    if options.engine == "ray" and options.storage != "delta":
+        raise ConfigError(f"{where}: engine \"ray\" writes to the lake: set storage = \"delta\" "
+                          "too (or --storage delta).")
+    if options.path and "://" not in options.path:
+        options = replace(options, path=str(base / Path(options.path).expanduser()))
+    return options
+
+
+def with_scale(settings: Settings, engine: str | None = None,
+               storage: str | None = None) -> Settings:
+    """`settings` with the `--engine` / `--storage` flags applied over its `[scale]` table."""
+    if engine is None and storage is None:
+        return settings
+    current = settings.scale
+    table = {key: value for key, value in vars(current).items() if value is not None}
+    return replace(settings, scale=scale_options(table, "[scale]", engine=engine, storage=storage))
+
+
 def sql_readable_paths(table: object, where: str, base: Path = Path(".")) -> tuple[Path, ...]:
     """The `[sql]` table's `readable_paths`, each relative to `base` (the config file's folder)."""
     if not isinstance(table, dict) or set(table) - {"readable_paths"}:
@@ -176,6 +232,8 @@ class Settings:
     tagging: TaggingOptions = field(default_factory=TaggingOptions)
     sql_readable_paths: tuple[Path, ...] = ()
     alerts: AlertOptions = field(default_factory=AlertOptions)
+    scale: ScaleOptions = field(default_factory=ScaleOptions)
+    policy_changes: tuple[PolicyChange, ...] = ()
 
 
 def find_config(workdir: Path, explicit: Path | None) -> Path | None:
@@ -192,7 +250,7 @@ def find_config(workdir: Path, explicit: Path | None) -> Path | None:
 
 # What each part of storywatch.toml takes; anything else is a typo that would be ignored silently.
 TOP_LEVEL_KEYS = ("taxonomy", "brand", "competitors", "sources", "crawl", "tagging", "sql",
-                  "alerts")
+                  "alerts", "scale", "policy_changes")
 BRAND_KEYS = ("name",)
 SOURCE_KEYS = ("brand", "format", "url")
 
@@ -274,11 +332,36 @@ def load_settings(
                                 path.parent),
         sql_readable_paths=sql_readable_paths(data.get("sql", {}), f"{path}: [sql]", path.parent),
         alerts=alert_options(data.get("alerts", {}), f"{path}: [alerts]", environ),
+        scale=scale_options(data.get("scale", {}), f"{path}: [scale]", path.parent),
+        policy_changes=policy_changes(_entries(data, "policy_changes", str(path)), str(path),
+                                      taxonomy_path),
     )
 
 
-def render_config(brand: str, competitors: list[str], sources: list[SourceConfig]) -> str:
-    """A storywatch.toml for these brands and sources (used by the demo)."""
+def policy_changes(entries: list, where: str,
+                   taxonomy: Path | None = None) -> tuple[PolicyChange, ...]:
+    """The `[[policy_changes]]` entries, checked; each cause must be in the taxonomy."""
+    if not entries:
+        return ()
+    from storywatch.nlp.taxonomy import load_taxonomy
+
+    causes = {cause.id for cause in load_taxonomy(taxonomy).causes}
+    changes = []
+    for number, entry in enumerate(entries, start=1):
+        at = f"{where}: policy change #{number}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{at} must be a [[policy_changes]] table with date and cause.")
+        _check_keys(entry, POLICY_CHANGE_KEYS, at)
+        change = policy_change(entry, causes)
+        if isinstance(change, str):
+            raise ConfigError(f"{at}: {change}.")
+        changes.append(change)
+    return tuple(sorted(changes, key=lambda change: change.day))
+
+
+def render_config(brand: str, competitors: list[str], sources: list[SourceConfig],
+                  policy_changes: list[dict[str, str]] = ()) -> str:
+    """A storywatch.toml for these brands, sources and policy changes (used by the demo)."""
     lines = ["# storywatch configuration: our brand, competitors, and where their stories are.",
              "", "[brand]", f'name = "{brand}"', ""]
     for name in competitors:
@@ -286,4 +369,7 @@ def render_config(brand: str, competitors: list[str], sources: list[SourceConfig
     for source in sources:
         lines += ["[[sources]]", f'brand = "{source.brand}"', f'format = "{source.format}"',
                   f'url = "{source.url}"', ""]
+    for change in policy_changes:
+        lines += ["[[policy_changes]]", f'date = "{change["date"]}"',
+                  f'cause = "{change["cause"]}"', f'note = "{change["note"]}"', ""]
     return "\n".join(lines)

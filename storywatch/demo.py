@@ -7,10 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from storywatch import pipeline
-from storywatch.config import CONFIG_NAME, SourceConfig, load_settings, render_config
+from storywatch.config import (
+    CONFIG_NAME,
+    ConfigError,
+    SourceConfig,
+    load_settings,
+    render_config,
+    with_scale,
+)
+from storywatch.warehouse.db import LAKE_POINTER
 from storywatch.warehouse.loader import LoadReport
 
 OUR_BRAND = "Northwind"
@@ -25,46 +34,64 @@ class DemoResult:
     load: LoadReport
     tag: pipeline.TagReport
     exports: list[Path] = field(default_factory=list)
+    lake: str | None = None  # where the Delta tables are, with storage "delta"
 
 
-def _write_config(workdir: Path, base_sources: list) -> Path:
+def _write_config(workdir: Path, base_sources: list, policy_changes: list) -> Path:
     sources = [
         SourceConfig(brand=s.brand, format=s.format, url=s.url, is_competitor=s.is_competitor)
         for s in base_sources
     ]
     path = workdir / CONFIG_NAME
-    path.write_text(render_config(OUR_BRAND, list(COMPETITORS), sources), encoding="utf-8")
+    path.write_text(render_config(OUR_BRAND, list(COMPETITORS), sources, policy_changes),
+                    encoding="utf-8")
     return path
 
 
 def run_demo(
     workdir: Path, *, export_formats: tuple[str, ...] = ("html", "pdf", "xlsx", "csv"),
     progress: bool = False, echo: Callable[[str], None] = print, tagger=None,
+    engine: str | None = None, storage: str | None = None,
 ) -> DemoResult:
-    """Crawl the demo site into `workdir`, load, tag and export; return what was made."""
-    from storywatch.crawler.demo_site import DemoSite
-    from storywatch.warehouse import database_path, reading
+    """Crawl the demo site into `workdir`, load, tag and export; return what was made.
+
+    `engine` ("local" or "ray") and `storage` ("duckdb" or "delta") override `[scale]`
+    (docs/scale.md); the defaults are today's single-machine flow.
+    """
+    from storywatch.demo_site.site import DemoSite
     from storywatch.reports.export import export_report
+    from storywatch.warehouse import database_path, reading
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    site = DemoSite()
+    # Dated for today, so the demo's recent weeks are the weeks alerts and the dashboard judge.
+    site = DemoSite(today=datetime.now(UTC).date())
     base_url = site.start()
     try:
         echo(f"Demo site serving on {base_url}")
-        config = _write_config(workdir, site.sources())
-        settings = load_settings(workdir, config)
-        results = pipeline.crawl(settings)
+        config = _write_config(workdir, site.sources(), site.policy_changes())
+        settings = with_scale(load_settings(workdir, config), engine, storage)
+        steps = pipeline
+        if settings.scale.storage == "duckdb" and (workdir / LAKE_POINTER).exists():
+            raise ConfigError(f"{workdir} holds a lake ({LAKE_POINTER}): pass --storage delta, "
+                              "or another --workdir for a DuckDB warehouse.")
+        if settings.scale.storage == "delta":
+            from storywatch.scale.flow import LakeSteps
+
+            steps = LakeSteps(settings)
+        results = steps.crawl(settings)
     finally:
         site.stop()
     crawled = sum(result.stories for result in results)
     echo(f"Crawled {crawled} stories from {len(results)} sources.")
-    loaded = pipeline.load(settings)
+    loaded = steps.load(settings)
     echo(f"Loaded {loaded.inserted} new stories ({loaded.unchanged} already there).")
-    tagged = pipeline.tag(settings, progress=progress, tagger=tagger)
+    tagged = steps.tag(settings, progress=progress, tagger=tagger)
     echo(f"Tagged {tagged.stories} stories ({tagged.stories_per_second:.0f} stories/s).")
     exports: list[Path] = []
     if export_formats:
         with reading(workdir) as con:
-            exports = export_report(con, workdir / "exports", list(export_formats), brand=OUR_BRAND)
-    return DemoResult(workdir, database_path(workdir), crawled, loaded, tagged, exports)
+            exports = export_report(con, workdir / "exports", list(export_formats), brand=OUR_BRAND,
+                                    policy_changes=settings.policy_changes)
+    lake = steps.lake.path if steps is not pipeline else None
+    return DemoResult(workdir, database_path(workdir), crawled, loaded, tagged, exports, lake)

@@ -17,7 +17,12 @@ from storywatch.errors import StorywatchError
 from storywatch.warehouse import writing
 from storywatch.warehouse.crawl_log import CrawlRun, record_crawl_runs
 from storywatch.warehouse.db import SharedWriter
-from storywatch.warehouse.embedding_store import StoryVectors, cached_vectors, prune_vectors, save_vectors
+from storywatch.warehouse.embedding_store import (
+    StoryVectors,
+    cached_vectors,
+    prune_vectors,
+    save_vectors,
+)
 from storywatch.warehouse.known_stories import known_story_keys, loaded_landing_files
 from storywatch.warehouse.loader import LANDING_DIR, LoadReport, load_landing
 from storywatch.warehouse.reply_tags import (

@@ -16,11 +16,11 @@ from click.testing import CliRunner
 from storywatch.alert_messages import judgement_line, slack_escape
 from storywatch.cli import cli
 from storywatch.config import ConfigError, load_settings
-from tests import alert_servers
-from tests.alert_fixture import HOSTILE, JUDGED, LABELS, build_alert_warehouse
 from storywatch.warehouse import reading
 from storywatch.warehouse.alert_stats import poisson_upper_tail
 from storywatch.warehouse.alerts import MIN_HISTORY_WEEKS, AlertRules, find_alerts, headline
+from tests import alert_servers
+from tests.alert_fixture import HOSTILE, JUDGED, LABELS, build_alert_warehouse
 
 AS_OF = "2026-12-07"
 

@@ -26,6 +26,8 @@ PAGES = [
     ("", "Overview", "stMetric"),
     ("competitors", "Competitors", "stDataFrame"),
     ("causes", "Causes & owners", "stDataFrame"),
+    ("themes", "Emerging themes", "stCaptionContainer"),
+    ("alerts", "Alerts", "stCaptionContainer"),
     ("stories", "Stories", "stDataFrame"),
     ("sources", "Sources", "stDataFrame"),
 ]
@@ -125,6 +127,7 @@ def test_page_renders_without_exception(dashboard_url, browser, tmp_path, path, 
     assert not browser.find_elements(By.XPATH, "//script[contains(., \"alert('x')\")]")
     assert not browser.find_elements(By.CSS_SELECTOR, 'img[src="x"], a[href^="javascript:"]')
     assert not browser.find_elements(By.CSS_SELECTOR, 'img[src*="evil.example"]')
-    # The sidebar's global filters are on every page but Sources.
+    # The sidebar's global filters are on every page but Sources, Themes and Alerts (which have
+    # their own brand pickers).
     sidebar = browser.find_element(By.CSS_SELECTOR, '[data-testid="stSidebar"]').text
-    assert ("Filters" in sidebar) == (path != "sources")
+    assert ("Filters" in sidebar) == (path not in ("sources", "themes", "alerts"))

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from storywatch import nlp
+from storywatch.cli import cli
 from storywatch.nlp import classify
 from storywatch.nlp.classify import ClassifyError, classify_file
-from storywatch.cli import cli
 
 CSV = "id,text\nA1,Still no refund after a month. Awful.\nA2,Love my new lamp\n"
 JSONL = '{"id": "A1", "text": "Still no refund after a month. Awful."}\n'

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from storywatch import nlp
-from storywatch.nlp.classify import classify_file
 from storywatch.cli import cli
+from storywatch.nlp.classify import classify_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CSV = "id,text\nA1,Still no refund after a month. Awful.\nA2,Love my new lamp\n"

@@ -9,11 +9,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.fixture_warehouse import build_fixture_warehouse, fixture_stories
 from storywatch.warehouse import connect_read_only, report_queries
 from storywatch.warehouse import db as warehouse_db
 from storywatch.warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
 from storywatch.warehouse.sql import view_columns
+from tests.fixture_warehouse import build_fixture_warehouse, fixture_stories
 
 ORDER = ["cause", "competitor"]
 FILTERS = {

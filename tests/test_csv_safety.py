@@ -20,11 +20,11 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from storywatch.cli import cli
-from tests.fixture_warehouse import CURRENT_MODEL, HOSTILE, build_fixture_warehouse
+from storywatch.reports.spreadsheet_safety import FORMULA_TRIGGERS, defuse_formula, spreadsheet_csv
 from storywatch.warehouse import connect
 from storywatch.warehouse.loader import upsert_stories
-from storywatch.reports.spreadsheet_safety import FORMULA_TRIGGERS, defuse_formula, spreadsheet_csv
 from storywatch.warehouse.tags import save_tags, text_hash
+from tests.fixture_warehouse import CURRENT_MODEL, HOSTILE, build_fixture_warehouse
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 # OWASP's examples, and one for each character a spreadsheet starts a formula with.
@@ -175,9 +175,9 @@ def test_exported_xlsx_stores_formula_text_as_text(exported):
     assert not [cell.coordinate for cell in every if cell.data_type == "f"]
     quoted = book["Quoted stories"]
     header = [cell.value for cell in quoted[1]]
-    bodies = {row[header.index("body")] for row in quoted.iter_rows(min_row=2, values_only=True)}
+    bodies = {row[header.index("Body")] for row in quoted.iter_rows(min_row=2, values_only=True)}
     assert {"'" + p for p in PAYLOADS[:3]} <= bodies
-    brands = {row[0].value: row for row in book["Brands"].iter_rows(min_row=2)}
+    brands = {row[0].value: row for row in book["Summary"].iter_rows()}
     assert "'" + HOSTILE_BRAND in brands
     scores = [cell for cell in every if isinstance(cell.value, float) and cell.value < 0]
     assert scores and all(cell.data_type == "n" for cell in scores)

@@ -13,6 +13,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from storywatch.nlp.cause_names import cause_name
+from storywatch.reports.charts import bars_png, heatmap_png, trend_png
+from storywatch.warehouse import connect, connect_read_only, queries, report_queries
+from storywatch.warehouse.loader import upsert_stories
+from storywatch.warehouse.reply_tags import save_reply_tags
 from tests.fixture_warehouse import (
     CRAWL_ERRORS,
     HOSTILE_REPLY,
@@ -20,10 +25,6 @@ from tests.fixture_warehouse import (
     build_fixture_warehouse,
     fixture_stories,
 )
-from storywatch.warehouse import connect, connect_read_only, queries, report_queries
-from storywatch.warehouse.loader import upsert_stories
-from storywatch.warehouse.reply_tags import save_reply_tags
-from storywatch.reports.charts import bars_png, heatmap_png, trend_png
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 PAGES = ("pages/overview.py", "pages/competitors.py", "pages/causes.py", "pages/stories.py",
@@ -116,7 +117,8 @@ def test_sidebar_filters_change_the_numbers_and_follow_the_user(monkeypatch, fix
     app.multiselect(key="filter_sources").set_value([])
     app.multiselect(key="filter_causes").set_value(["refunds"]).run()
     assert len(app.dataframe[0].value) == 8
-    assert all("refunds" in causes for causes in app.dataframe[0].value["causes"])
+    # The table names causes as the taxonomy does ("Refunds"), not by id.
+    assert all(cause_name("refunds") in causes for causes in app.dataframe[0].value["causes"])
 
 
 @pytest.mark.slow  # the page run again after each selection
@@ -131,7 +133,7 @@ def test_competitors_gap_table_and_stories_behind_a_cell(monkeypatch, fixture_wo
     app.selectbox(key="competitors_brand").set_value("HomeHaven").run()
     behind = app.dataframe[1].value
     assert set(behind["brand"]) == {"Northwind", "HomeHaven"} and len(behind) == 6
-    assert all(causes == "refunds" for causes in behind["causes"])
+    assert all(causes == "Refunds" for causes in behind["causes"])  # in users' words
     app.multiselect(key="filter_brands").set_value(["Northwind", "Brightmart"]).run()
     assert set(app.dataframe[0].value["competitor"]) == {"Brightmart"}
     assert_no_markup_holds_story_text(app)
@@ -218,7 +220,8 @@ def test_empty_and_untagged_warehouse_tell_what_to_run(monkeypatch, tmp_path):
         assert "storywatch tag" in app.info[0].value
 
 
-CHART_PNGS = {"pages/overview.py": {"overview_trend_png", "overview_volume_png"},
+CHART_PNGS = {"pages/overview.py": {"overview_impact_png", "overview_trend_png",
+                                     "overview_volume_png"},
               "pages/competitors.py": {"competitors_heatmap_png"},
               "pages/causes.py": {"causes_owner_chart_png", "causes_trend_chart_png"}}
 

@@ -20,8 +20,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import storywatch.dashboard.data
-from tests.fixture_warehouse import build_fixture_warehouse
 from storywatch.warehouse import WarehouseBusy, database_path
+from tests.fixture_warehouse import build_fixture_warehouse
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 # None: the landing page app.py shows first (the Overview).

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from storywatch import nlp
-from storywatch import pipeline
+from storywatch import nlp, pipeline
 from storywatch.cli import cli
 from storywatch.config import load_settings
+from storywatch.demo_site.site import DEFAULT_STORIES, PLANTED_STORIES
 from storywatch.warehouse import connect_read_only
 from storywatch.warehouse.sql import run_query
 
-STORIES = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "stories.jsonl"
+# The demo serves its stories and the planted recent change.
+STORIES = (DEFAULT_STORIES, PLANTED_STORIES)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,8 @@ def test_demo_headless_exits_zero_and_says_where(demo_run):
 
 def test_every_demo_story_lands_once_and_is_tagged(demo_run):
     workdir, _ = demo_run
-    expected = sum(1 for line in STORIES.read_text(encoding="utf-8").splitlines() if line.strip())
+    expected = sum(1 for path in STORIES
+                   for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     landed = [json.loads(line) for path in sorted((workdir / "landing").glob("*.jsonl"))
               for line in path.read_text(encoding="utf-8").splitlines()]
     assert len(landed) == expected

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixture_warehouse import build_fixture_warehouse
 from storywatch.warehouse import connect_read_only
 from storywatch.warehouse.sql import query_frame, view_columns
+from tests.fixture_warehouse import build_fixture_warehouse
 
 SQL_DOC = Path(__file__).resolve().parent.parent / "docs" / "sql.md"
 ISSUE_VIEWS = {"story_facts", "story_causes", "weekly_brand_scores", "weekly_cause_scores",

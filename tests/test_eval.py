@@ -5,9 +5,9 @@ import pytest
 from click.testing import CliRunner
 
 from storywatch import nlp
+from storywatch.cli import cli
 from storywatch.nlp.evaluation import multi_label_report, single_label_report, star_agreement
 from storywatch.nlp.labelled import DEMO_STORIES, read_stories, training_pool
-from storywatch.cli import cli
 
 
 def test_single_label_report_numbers() -> None:

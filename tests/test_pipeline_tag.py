@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from storywatch import nlp
+from storywatch import nlp, pipeline
+from storywatch.cli import cli
+from storywatch.config import Settings, TaggingOptions
 from storywatch.nlp.options import ModelOptions
 from storywatch.nlp.tagger import tagger_versions
 from storywatch.nlp.taxonomy import load_taxonomy
-from storywatch import pipeline
-from storywatch.cli import cli
-from storywatch.config import Settings, TaggingOptions
 from storywatch.warehouse import connect
 from storywatch.warehouse.loader import upsert_stories
 

@@ -7,6 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from storywatch.warehouse import connect, connect_read_only, queries, report_queries
+from storywatch.warehouse.loader import upsert_stories
+from storywatch.warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
 from tests.fixture_warehouse import (
     FIRST_WEEK,
     HOSTILE_TEXTS,
@@ -14,9 +17,6 @@ from tests.fixture_warehouse import (
     UNTAGGED_KEY,
     build_fixture_warehouse,
 )
-from storywatch.warehouse import connect, connect_read_only, queries, report_queries
-from storywatch.warehouse.loader import upsert_stories
-from storywatch.warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
 
 
 @pytest.fixture(scope="module")

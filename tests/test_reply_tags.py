@@ -9,7 +9,11 @@ from storywatch import pipeline
 from storywatch.config import load_settings
 from storywatch.warehouse import connect, connect_read_only
 from storywatch.warehouse.loader import upsert_stories
-from storywatch.warehouse.reply_queries import policy_replies_by_cause, reply_class, reply_classes_by_brand
+from storywatch.warehouse.reply_queries import (
+    policy_replies_by_cause,
+    reply_class,
+    reply_classes_by_brand,
+)
 from storywatch.warehouse.reply_tags import pending_replies, save_reply_tags
 from storywatch.warehouse.sql import run_query
 

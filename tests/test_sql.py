@@ -9,9 +9,15 @@ from click.testing import CliRunner
 
 from storywatch.cli import cli
 from storywatch.commands.analyse import export_parquet as export_parquet_command
-from tests.fixture_warehouse import build_fixture_warehouse
 from storywatch.warehouse import WarehouseError, connect_read_only
-from storywatch.warehouse.sql import export_parquet, format_result, run_query, statements, write_result
+from storywatch.warehouse.sql import (
+    export_parquet,
+    format_result,
+    run_query,
+    statements,
+    write_result,
+)
+from tests.fixture_warehouse import build_fixture_warehouse
 
 QUERY = "SELECT brand, count(*) AS stories FROM story_facts GROUP BY brand ORDER BY brand"
 EXPECTED = [("Brightmart", 18), ("HomeHaven", 17), ("Northwind", 27)]
@@ -118,7 +124,7 @@ def test_export_parquet_writes_every_view(workdir, tmp_path):
                                                          str(workdir)], catch_exceptions=False)
     assert result.exit_code == 0
     written = sorted(path.stem for path in (tmp_path / "pq").glob("*.parquet"))
-    assert written == ["competitor_gap", "current_model", "story_causes", "story_facts",
+    assert written == ["cause_impact", "competitor_gap", "current_model", "story_causes", "story_facts",
                        "story_owners", "story_replies", "weekly_brand_scores", "weekly_cause_scores"]
     con = connect_read_only(workdir)
     try:

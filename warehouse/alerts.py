@@ -119,10 +119,10 @@ def sentence(label: str, brand: str, direction: str, stories: int, period: Perio
 
 _COUNTS = """
     SELECT c.brand, bool_or(c.is_competitor), c.cause, any_value(c.owner),
-           count(*) FILTER (WHERE c.sentiment = 'negative' AND c.published_at >= $start),
-           count(*) FILTER (WHERE c.sentiment = 'positive' AND c.published_at >= $start),
-           count(*) FILTER (WHERE c.sentiment = 'negative' AND c.published_at < $start),
-           count(*) FILTER (WHERE c.sentiment = 'positive' AND c.published_at < $start)
+           count(*) FILTER (WHERE c.cause_sentiment = 'negative' AND c.published_at >= $start),
+           count(*) FILTER (WHERE c.cause_sentiment = 'positive' AND c.published_at >= $start),
+           count(*) FILTER (WHERE c.cause_sentiment = 'negative' AND c.published_at < $start),
+           count(*) FILTER (WHERE c.cause_sentiment = 'positive' AND c.published_at < $start)
     FROM story_causes c
     WHERE c.published_at >= $baseline AND c.published_at < $end
     GROUP BY c.brand, c.cause
@@ -140,7 +140,7 @@ _PERIOD_STORIES = """
 _EXAMPLES = """
     SELECT f.story_key, f.title, f.body, coalesce(f.story_url, f.source_url)
     FROM story_causes c JOIN story_facts f ON f.story_key = c.story_key
-    WHERE c.brand = $brand AND c.cause = $cause AND c.sentiment = $sentiment
+    WHERE c.brand = $brand AND c.cause = $cause AND c.cause_sentiment = $sentiment
       AND c.published_at >= $start AND c.published_at < $end
     ORDER BY c.score DESC, f.helpful_votes DESC NULLS LAST, abs(f.sentiment_score) DESC,
              f.story_key

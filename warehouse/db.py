@@ -24,6 +24,8 @@ import duckdb
 from storywatch.errors import StorywatchError
 
 DATABASE_NAME = "storywatch.duckdb"
+# Written by a `storage = "delta"` run (storywatch.scale.lake): the workdir's warehouse is a lake.
+LAKE_POINTER = "storywatch.lake.json"
 # A waiting opener retries this often. A SharedWriter leaves the file free for longer than that
 # between its turns, so a waiting reader always gets one try in the gap.
 RETRY_SECONDS = 0.1
@@ -176,7 +178,15 @@ def connect(workdir: Path, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnect
 
 
 def connect_read_only(workdir: Path, wait_seconds: float = 10.0) -> duckdb.DuckDBPyConnection:
-    """Open an existing warehouse read-only; a clear error if there is none yet."""
+    """Open an existing warehouse read-only; a clear error if there is none yet.
+
+    A workdir that a `storage = "delta"` run pointed at its lake (docs/scale.md) is read from
+    the lake: an in-memory DuckDB with the same views and named queries over the Delta tables.
+    """
+    if (Path(workdir) / LAKE_POINTER).is_file():
+        from storywatch.scale.lake import open_workdir_lake
+
+        return open_workdir_lake(Path(workdir))
     path = database_path(workdir)
     if not path.exists():
         raise WarehouseError(

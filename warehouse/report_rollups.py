@@ -4,18 +4,22 @@ Every dashboard question reads the views, and the views join stories, tags and c
 too slow for a page of questions on a large warehouse (measured in docs/architecture.md).
 `refresh_rollups()` (a writer: run it after `load` or `tag`) copies the views into tables and
 records a fingerprint of what they were built from (row counts, newest update, current model,
-the migrations that defined the views, and a digest of this module's code). `relation_names()`
-hands the named queries the rollup tables only while the fingerprint still matches, so a stale
-rollup is never read: the answer is the same either way, only faster.
+the migrations that defined the views, and a digest of this module's code). `relations()` hands
+the named queries the rollup tables only while the fingerprint still matches, so a stale rollup is
+never read: the answer is the same either way, only faster. Each query names what it reads from
+the `Relations` it is given; nothing rewrites SQL text.
 """
 from __future__ import annotations
 
 import sys
+import weakref
 
 import duckdb
 
 from storywatch.versions import code_digest
 from storywatch.warehouse.db import transaction
+from storywatch.warehouse.query_base import VIEWS as STORY_VIEWS
+from storywatch.warehouse.query_base import Relations
 
 # A rollup built from other data, by other migrations (view and macro definitions) or by other
 # code here is stale, never half-read.
@@ -28,23 +32,61 @@ FINGERPRINT_SQL = """
 """
 VIEWS = {"story_facts": "rollup_story_facts", "story_causes": "rollup_story_causes",
          "story_owners": "rollup_story_owners"}
+
+
+def owner_rows(causes: str, where: str = "TRUE") -> str:
+    """SQL for one row per story and owner of the cause rows `causes` meeting `where`, with the
+    owner's polarity in the story as `cause_sentiment`: negative when any of the owner's causes
+    in it is a complaint, else positive when any is praised, else neutral: a story that praises
+    one of an owner's policies and blames another still gives that owner something to fix
+    (docs/sql.md). Here, not in query_base, so that a change of the rule changes the rollups'
+    fingerprint (it digests this module's code)."""
+    return f"""
+        SELECT story_key, owner, brand, is_competitor, published_at, week, source, sentiment,
+               CASE WHEN bool_or(cause_sentiment = 'negative') THEN 'negative'
+                    WHEN bool_or(cause_sentiment = 'positive') THEN 'positive'
+                    ELSE max(cause_sentiment) END AS cause_sentiment
+        FROM {causes} WHERE {where} GROUP BY ALL
+    """
+
+
 # Tagged stories counted per brand, source, day and sentiment: the headline and weekly scores
 # sum a few thousand rows instead of counting every story.
 DAILY_SCORES = "rollup_daily_scores"
-# The same per cause (and per owner, a story counted once per owner): the Causes & owners page
-# sums a few hundred thousand rows at most instead of joining every story to its causes.
+# The same per cause and the cause's own polarity (and per owner and the owner's polarity, a
+# story counted once per owner): the Causes & owners page sums a few hundred thousand rows at
+# most instead of joining every story to its causes.
 DAILY_CAUSES = "rollup_daily_causes"
 DAILY_OWNERS = "rollup_daily_owners"
-_DAILY = """
+DAILY_ROLLUP_SQL = """
     CREATE OR REPLACE TABLE {table} AS
     SELECT brand, is_competitor, source, CAST(published_at AS DATE) AS day, week,
            {columns} sentiment, count(*) AS stories
     FROM {view} GROUP BY ALL ORDER BY day
 """
+# Each daily rollup: its grouping columns and what it counts, for DAILY_ROLLUP_SQL. The lake
+# builds the same ones (scale/lake_flow.py).
+DAILY = {DAILY_SCORES: ("", "story_facts"),
+         DAILY_CAUSES: ("cause, owner, cause_sentiment,", "story_causes"),
+         DAILY_OWNERS: ("owner, cause_sentiment,", f"({owner_rows('story_causes')})")}
+# Connections over a fixed snapshot whose rollups were checked when it was opened (a lake
+# session: its tables are pinned versions, so the fingerprint cannot change under it).
+_CHECKED: weakref.WeakSet = weakref.WeakSet()
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return con.execute(FINGERPRINT_SQL, [code_digest(sys.modules[__name__])]).fetchone()[0]
+
+
+def _daily(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """DAILY, or on a warehouse before migration 010 (no cause polarity yet) the same counting
+    each cause with its story's sentiment, as that warehouse's queries did."""
+    if con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'story_causes' "
+                   "AND column_name = 'cause_sentiment'").fetchone()[0]:
+        return DAILY
+    story_polarity = "(SELECT *, sentiment AS cause_sentiment FROM story_causes)"
+    return {table: (columns, view.replace("story_causes", story_polarity))
+            for table, (columns, view) in DAILY.items()}
 
 
 def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
@@ -54,16 +96,23 @@ def refresh_rollups(con: duckdb.DuckDBPyConnection) -> None:
             # Ordered by time, so a query for recent stories skips the older row groups.
             con.execute(f"CREATE OR REPLACE TABLE {table} AS "
                         f"SELECT * FROM {view} ORDER BY published_at")
-        con.execute(_DAILY.format(table=DAILY_SCORES, columns="", view="story_facts"))
-        con.execute(_DAILY.format(table=DAILY_CAUSES, columns="cause, owner,",
-                                  view="story_causes"))
-        con.execute(_DAILY.format(table=DAILY_OWNERS, columns="owner,", view="story_owners"))
+        for table, (columns, view) in _daily(con).items():
+            con.execute(DAILY_ROLLUP_SQL.format(table=table, columns=columns, view=view))
         con.execute("DELETE FROM rollup_state")
         con.execute("INSERT INTO rollup_state VALUES (?, now()::TIMESTAMP)", [_fingerprint(con)])
 
 
+def mark_checked(con: duckdb.DuckDBPyConnection) -> None:
+    """Record that `con` reads a fixed snapshot whose rollups its opener found current, so the
+    named queries skip recomputing the fingerprint (costly over a lake's datasets). Only a
+    session whose tables cannot change while it is open may be marked; never a DuckDB file."""
+    _CHECKED.add(con)
+
+
 def rollups_current(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the rollup tables match the stories and tags they were built from."""
+    if con in _CHECKED:
+        return True
     try:
         row = con.execute("SELECT fingerprint FROM rollup_state").fetchone()
     except duckdb.CatalogException:
@@ -71,13 +120,22 @@ def rollups_current(con: duckdb.DuckDBPyConnection) -> bool:
     return row is not None and row[0] == _fingerprint(con)
 
 
-def relation_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """What to read for each rolled-up view: the rollup tables when current, else the views.
+ROLLUPS = Relations(facts=VIEWS["story_facts"], causes=VIEWS["story_causes"],
+                    owners=VIEWS["story_owners"], daily_scores=DAILY_SCORES,
+                    daily_causes=DAILY_CAUSES, daily_owners=DAILY_OWNERS)
 
-    `daily_scores`, `daily_causes` and `daily_owners` name the daily counts tables only while
-    they are current (else they are absent).
-    """
-    if rollups_current(con):
-        return {**VIEWS, "daily_scores": DAILY_SCORES, "daily_causes": DAILY_CAUSES,
-                "daily_owners": DAILY_OWNERS}
-    return {view: view for view in VIEWS}
+
+def relations(con: duckdb.DuckDBPyConnection, rollups: bool = True) -> Relations:
+    """What a named query reads: the rollup tables while current (and `rollups` is True), else
+    the views. Both give the same answers; `rollups=False` reads the views, e.g. to check that."""
+    return ROLLUPS if rollups and rollups_current(con) else STORY_VIEWS
+
+
+def relation_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """`relations()` as {view: what to read}; `daily_scores`, `daily_causes` and `daily_owners`
+    are present only while the rollups are current."""
+    read = relations(con)
+    names = {"story_facts": read.facts, "story_causes": read.causes, "story_owners": read.owners}
+    daily = {"daily_scores": read.daily_scores, "daily_causes": read.daily_causes,
+             "daily_owners": read.daily_owners}
+    return {**names, **{name: table for name, table in daily.items() if table}}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from storywatch.dashboard.data import current_workdir, fetch, show_table
-from storywatch.warehouse import database_path
+from storywatch.warehouse import database_path, queries
 
 st.title("Sources")
 st.caption("The last crawl of each source: what it found, its errors, and the stories stored.")
@@ -18,7 +18,7 @@ if workdir is not None and not database_path(workdir).exists():
     st.info(f"No warehouse in {workdir} yet. Run `storywatch demo`, or `storywatch crawl` "
             "after adding sources to storywatch.toml.")
 elif workdir is not None:
-    health = fetch(workdir, "source_health")
+    health = fetch(workdir, queries.source_health)
     if health is not None and health.empty:
         st.info("No source crawled yet. Add sources to storywatch.toml and run "
                 "`storywatch crawl`.")
@@ -31,7 +31,9 @@ elif workdir is not None:
                 st.warning(f"{row.source} for {row.brand}: the last crawl found no stories.")
         left, middle, right = st.columns(3)
         left.metric("Sources", len(health))
-        middle.metric("Stories stored", int(health["stories_stored"].sum()))
+        # Two pages of one format for a brand are two rows sharing that format's stories.
+        stored = health.drop_duplicates(["source", "brand"])["stories_stored"].sum()
+        middle.metric("Stories stored", int(stored))
         right.metric("Errors in last crawls", int(health["errors_last_crawl"].sum()))
         show_table(health, "sources_table", "sources",
                    column_config={"url": st.column_config.LinkColumn("url")})

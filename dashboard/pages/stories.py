@@ -12,6 +12,8 @@ import streamlit as st
 from storywatch.dashboard.data import current_workdir, fetch, has_tagged_stories, show_table
 from storywatch.dashboard.filters import sidebar_filters
 from storywatch.dashboard.story_view import plain, show_story
+from storywatch.dashboard.words import named_causes, stars
+from storywatch.warehouse import queries
 
 ALL = "All"
 SENTIMENTS = [ALL, "negative", "positive", "neutral"]
@@ -41,14 +43,16 @@ if workdir is not None and has_tagged_stories(workdir):
     sentiment = sentiment_column.selectbox("Sentiment", SENTIMENTS, key="stories_sentiment")
     search = search_column.text_input("Search text", key="stories_search",
                                       placeholder="Words in the title or story").strip()
-    table = fetch(workdir, "stories", sentiment=None if sentiment == ALL else sentiment,
+    table = fetch(workdir, queries.stories, sentiment=None if sentiment == ALL else sentiment,
                   search=search or None, limit=LIMIT, **filters)
     if table is not None and table.empty:
         st.info("No stories match these filters. Clear the search or a sidebar filter.")
     elif table is not None:
         st.text(f"{len(table)} stories" + (f" (the newest {LIMIT})" if len(table) == LIMIT else ""))
+        shown = table[COLUMNS].assign(causes=table["causes"].map(named_causes),
+                                      rating=table["rating"].map(stars))
         show_table(
-            table[COLUMNS], "stories_table", "stories",
+            shown, "stories_table", "stories",
             column_config={
                 "published_at": st.column_config.DatetimeColumn("published", format="YYYY-MM-DD"),
                 "link": st.column_config.LinkColumn("link"),
@@ -66,8 +70,8 @@ if workdir is not None and has_tagged_stories(workdir):
         )
         story = rows[picked]
         show_story(story, key="stories_story")
-        st.text(f"Causes: {plain(story.causes, 'none found')}")
-        sentences = fetch(workdir, "story_sentences", story_key=story.story_key)
+        st.text(f"Causes: {named_causes(story.causes) or 'none found'}")
+        sentences = fetch(workdir, queries.story_sentences, story_key=story.story_key)
         if sentences is not None and not sentences.empty:
             st.caption("Sentences; the evidence for a cause is highlighted.")
             st.dataframe(highlight(sentences), hide_index=True, key="stories_sentences",

@@ -168,17 +168,19 @@ def export(workdir: Path, config: Path | None, period: str, end, since_last: boo
         storywatch export --period month --end 2025-03-31
         storywatch export --since-last --out reports/   # weekly cron: 0 7 * * 1
     """
-    from storywatch.warehouse import reading
     from storywatch.reports.export import export_report, export_since_last
+    from storywatch.warehouse import reading
 
     settings = load_settings(workdir, config)
     out_dir = out or Path(workdir) / "exports"
     with reading(workdir) as con:
         if since_last:
-            written = export_since_last(con, out_dir, formats, settings.brand, period)
+            written = export_since_last(con, out_dir, formats, settings.brand, period,
+                                        policy_changes=settings.policy_changes)
         else:
             written = export_report(con, out_dir, formats, settings.brand, period,
-                                    end.date() if end else None)
+                                    end.date() if end else None,
+                                    policy_changes=settings.policy_changes)
     for path in written:
         click.echo(f"Wrote {path}")
     if not written:

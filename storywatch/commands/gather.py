@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from storywatch.crawler.landing import salvage_interrupted
 from storywatch import pipeline
 from storywatch.commands.options import (
     config_option,
@@ -18,6 +17,7 @@ from storywatch.commands.options import (
     workdir_option,
 )
 from storywatch.config import load_settings
+from storywatch.crawler.landing import salvage_interrupted
 from storywatch.run_lock import one_at_a_time
 
 

@@ -92,7 +92,6 @@ def _own_suite(tagger, splits: tuple[str, ...], workdir: Path | None, alexa: Pat
                alexa_limit: int | None, data_dir: Path) -> None:
     from storywatch.nlp import evaluation
     from storywatch.nlp.labelled import training_pool
-
     from storywatch.nlp.paths import TEST_DATA
 
     if not TEST_DATA.is_dir():
