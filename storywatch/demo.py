@@ -48,6 +48,24 @@ def _write_config(workdir: Path, base_sources: list, policy_changes: list) -> Pa
     return path
 
 
+def _store_alerts(settings) -> int:
+    """Judge the last complete week as `storywatch alerts` does and store what departs (the
+    demo configures no delivery, so nothing is sent)."""
+    from storywatch.nlp.cause_names import cause_labels
+    from storywatch.warehouse import reading, writing
+    from storywatch.warehouse.alert_store import save_alerts
+    from storywatch.warehouse.alerts import AlertRules, find_alerts
+
+    options = settings.alerts
+    rules = AlertRules(options.period, options.baseline_weeks, options.sensitivity,
+                       options.min_stories)
+    with reading(settings.workdir) as con:
+        judgement = find_alerts(con, rules, dict(cause_labels()))
+    with writing(settings.workdir) as con:
+        save_alerts(con, judgement.alerts)
+    return len(judgement.alerts)
+
+
 def run_demo(
     workdir: Path, *, export_formats: tuple[str, ...] = ("html", "pdf", "xlsx", "csv"),
     progress: bool = False, echo: Callable[[str], None] = print, tagger=None,
@@ -88,6 +106,10 @@ def run_demo(
     echo(f"Loaded {loaded.inserted} new stories ({loaded.unchanged} already there).")
     tagged = steps.tag(settings, progress=progress, tagger=tagger)
     echo(f"Tagged {tagged.stories} stories ({tagged.stories_per_second:.0f} stories/s).")
+    if steps is pipeline:  # alerts are stored in the DuckDB warehouse only (docs/scale.md)
+        found = _store_alerts(settings)
+        echo(f"Alerts: {found} stored (the Alerts page and the report show them; "
+             "`storywatch alerts` sends them once [alerts] names an e-mail or webhook).")
     exports: list[Path] = []
     if export_formats:
         with reading(workdir) as con:

@@ -95,6 +95,11 @@ def test_alerts_find_northwinds_worsening_deliveries(demo_workdir: Path):
     assert any(line.startswith("- Delivery and delays: ") and "negative stories about Northwind"
                in line for line in alerts), result.output
     assert not [line for line in alerts if "HomeHaven" in line or "Brightmart" in line]
+    # The demo itself stored it, so its Alerts page and exec report show it.
+    stored = run_query(demo_workdir, "SELECT brand, cause FROM alerts")
+    assert list(stored.itertuples(index=False, name=None)) == [("Northwind", "delays")]
+    assert any("Delivery and delays: " in path.read_text(encoding="utf-8")
+               for path in (demo_workdir / "exports").glob("*.html"))
 
 
 def test_homehaven_is_praised_for_the_receipt_policy_northwind_is_criticised_for(
