@@ -180,7 +180,7 @@ def test_stories_show_hostile_text_only_as_text(monkeypatch, fixture_workdir):
     assert len(app.dataframe[0].value) == 1
     assert HOSTILE_TEXTS[0] in texts(app)
     sentences = app.dataframe[1].value
-    assert list(sentences["evidence_for"]) == ["staff attitude"]
+    assert list(sentences["evidence_for"]) == [cause_name("staff attitude")]  # as users read it
     assert_no_markup_holds_story_text(app)
 
 

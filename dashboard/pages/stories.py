@@ -74,7 +74,14 @@ if workdir is not None and has_tagged_stories(workdir):
         sentences = fetch(workdir, queries.story_sentences, story_key=story.story_key)
         if sentences is not None and not sentences.empty:
             st.caption("Sentences; the evidence for a cause is highlighted.")
+            sentences = sentences.assign(evidence_for=[
+                named_causes(causes) if isinstance(causes, str) else None
+                for causes in sentences["evidence_for"]])
             st.dataframe(highlight(sentences), hide_index=True, key="stories_sentences",
-                         column_config={"sentence": st.column_config.TextColumn(width="large")})
+                         column_config={
+                             "sentence_index": st.column_config.NumberColumn("#", format="%d"),
+                             "sentence": st.column_config.TextColumn("Sentence", width="large"),
+                             "sentiment": st.column_config.TextColumn("Sentiment"),
+                             "evidence_for": st.column_config.TextColumn("Evidence for")})
         else:
             st.text(f"Evidence: {plain(story.evidence, 'none')}")
