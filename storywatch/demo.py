@@ -13,13 +13,11 @@ from pathlib import Path
 from storywatch import pipeline
 from storywatch.config import (
     CONFIG_NAME,
-    ConfigError,
     SourceConfig,
     load_settings,
     render_config,
     with_scale,
 )
-from storywatch.warehouse.db import LAKE_POINTER
 from storywatch.warehouse.loader import LoadReport
 
 OUR_BRAND = "Northwind"
@@ -89,14 +87,7 @@ def run_demo(
         echo(f"Demo site serving on {base_url}")
         config = _write_config(workdir, site.sources(), site.policy_changes())
         settings = with_scale(load_settings(workdir, config), engine, storage)
-        steps = pipeline
-        if settings.scale.storage == "duckdb" and (workdir / LAKE_POINTER).exists():
-            raise ConfigError(f"{workdir} holds a lake ({LAKE_POINTER}): pass --storage delta, "
-                              "or another --workdir for a DuckDB warehouse.")
-        if settings.scale.storage == "delta":
-            from storywatch.scale.flow import LakeSteps
-
-            steps = LakeSteps(settings)
+        steps = pipeline.steps_for(settings)
         results = steps.crawl(settings)
     finally:
         site.stop()

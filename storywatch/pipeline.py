@@ -6,13 +6,14 @@ tagging after each batch it saves), so the dashboard can read in between.
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
-from storywatch.config import Settings
+from storywatch.config import ConfigError, Settings
 from storywatch.errors import StorywatchError
 from storywatch.warehouse import writing
 from storywatch.warehouse.crawl_log import CrawlRun, record_crawl_runs
@@ -240,3 +241,20 @@ def _classify_replies(settings: Settings, tagger, version: str, replies: list[Pe
             ])
         bar.update(len(batch))
     bar.close()
+
+
+def steps_for(settings):
+    """The crawl, load and tag steps for `[scale] storage`: this module's for a DuckDB
+    warehouse, storywatch.scale's for a Delta lake (docs/scale.md). A workdir holds one or the
+    other, so a DuckDB run on a lake's workdir is refused rather than starting a second store."""
+    from storywatch.warehouse.db import LAKE_POINTER
+
+    if settings.scale.storage == "delta":
+        from storywatch.scale.flow import LakeSteps
+
+        return LakeSteps(settings)
+    if (Path(settings.workdir) / LAKE_POINTER).exists():
+        raise ConfigError(f"{settings.workdir} holds a lake ({LAKE_POINTER}): set [scale] "
+                          "storage = \"delta\" (or --storage delta), or use another --workdir "
+                          "for a DuckDB warehouse.")
+    return sys.modules[__name__]

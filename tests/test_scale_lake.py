@@ -212,3 +212,26 @@ def test_a_workdir_is_either_a_duckdb_file_or_a_lake(both):
         open_lake(with_scale(Settings(workdir=duck), storage="delta"))
     with pytest.raises(ConfigError, match="holds a lake"):
         run_demo(lakedir, export_formats=(), echo=lambda _line: None)
+
+
+def test_the_daily_commands_follow_scale_storage(tmp_path: Path):
+    """`storywatch load` (like crawl, tag and run) writes the lake when [scale] says delta, and a
+    lake's workdir refuses a DuckDB run instead of starting a second store beside it."""
+    from click.testing import CliRunner
+
+    from storywatch.cli import cli
+    from storywatch.warehouse.db import DATABASE_NAME
+
+    workdir = tmp_path / "w"
+    land(workdir, "20260601T000000Z-schema_org-a.jsonl", [record(n) for n in range(12)])
+    config = tmp_path / "storywatch.toml"
+    config.write_text('[scale]\nstorage = "delta"\n', encoding="utf-8")
+    loaded = CliRunner().invoke(cli, ["load", "--workdir", str(workdir), "--config", str(config)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "12 new stories" in loaded.output
+    assert not (workdir / DATABASE_NAME).exists()
+    with connect_read_only(workdir) as con:
+        assert con.execute("SELECT count(*) FROM story_facts").fetchone() == (12,)
+    refused = CliRunner().invoke(cli, ["load", "--workdir", str(workdir)])
+    assert refused.exit_code == 1
+    assert "holds a lake" in refused.output and not (workdir / DATABASE_NAME).exists()

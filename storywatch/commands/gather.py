@@ -159,19 +159,23 @@ def crawl(workdir: Path, config: Path | None, max_pages: int | None, url: str | 
         storywatch crawl --url https://www.example.com/reviews --brand Northwind --max-pages 3
     """
     settings = load_settings(workdir, config)
+    steps = pipeline.steps_for(settings)
     if url is None:
         if brand is not None or competitor:
             raise click.UsageError("--brand and --competitor go with --url URL.")
-        results = pipeline.crawl(settings, max_pages=max_pages)
+        results = steps.crawl(settings, max_pages=max_pages)
         _echo_crawl(results)
     else:
         if not brand:
             raise click.UsageError("--url needs --brand NAME: the brand the stories are about.")
+        if steps is not pipeline:
+            raise click.UsageError("--url crawls into a DuckDB warehouse only; with [scale] "
+                                   "storage = \"delta\" add the page to [[sources]] instead.")
         results = pipeline.crawl_url(settings, url, brand, is_competitor=competitor,
                                      max_pages=max_pages)
         _echo_url_crawl(results)
     _salvage(settings)
-    _echo_load(pipeline.load(settings))
+    _echo_load(steps.load(settings))
     _fail_when_every_source_failed(results)
 
 
@@ -191,7 +195,8 @@ def load(workdir: Path, config: Path | None) -> None:
     \b
         storywatch load --workdir storywatch-data
     """
-    _echo_load(pipeline.load(load_settings(workdir, config)))
+    settings = load_settings(workdir, config)
+    _echo_load(pipeline.steps_for(settings).load(settings))
 
 
 @click.command()
@@ -210,7 +215,8 @@ def tag(workdir: Path, config: Path | None, progress: bool) -> None:
     \b
         storywatch tag --workdir storywatch-data
     """
-    _echo_tag(pipeline.tag(load_settings(workdir, config), progress=progress))
+    settings = load_settings(workdir, config)
+    _echo_tag(pipeline.steps_for(settings).tag(settings, progress=progress))
 
 
 @click.command()
@@ -233,11 +239,12 @@ def run(workdir: Path, config: Path | None, max_pages: int | None, progress: boo
         storywatch run --workdir storywatch-data
     """
     settings = load_settings(workdir, config)
-    results = pipeline.crawl(settings, max_pages=max_pages)
+    steps = pipeline.steps_for(settings)
+    results = steps.crawl(settings, max_pages=max_pages)
     _echo_crawl(results)
     _salvage(settings)
-    _echo_load(pipeline.load(settings))
-    _echo_tag(pipeline.tag(settings, progress=progress))
+    _echo_load(steps.load(settings))
+    _echo_tag(steps.tag(settings, progress=progress))
     _fail_when_every_source_failed(results)
 
 
