@@ -101,8 +101,13 @@ def measure(workdir: Path, repeat: int, threads: int | None) -> None:
     con = connect_read_only(workdir)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    latest = report_queries.latest_story_day(con)
-    print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8}")
+    time_pages(con, report_queries.latest_story_day(con), repeat)
+    con.close()
+
+
+def time_pages(con, latest: date, repeat: int, title: str = "") -> None:
+    """Print p50 and p95 ms of each page's queries on `con`, over `repeat` runs."""
+    print(f"{'page' + (' (' + title + ')' if title else ''):40} {'p50 ms':>8} {'p95 ms':>8}")
     for page, calls in pages(latest).items():
         timings = []
         for _ in range(repeat):
@@ -112,8 +117,7 @@ def measure(workdir: Path, repeat: int, threads: int | None) -> None:
             timings.append(1000 * (time.perf_counter() - started))
         timings.sort()
         p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        print(f"{page:40} {statistics.median(timings):8.0f} {p95:8.0f}")
-    con.close()
+        print(f"{page:40} {statistics.median(timings):8.0f} {p95:8.0f}", flush=True)
 
 
 def main() -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -126,38 +125,10 @@ def dashboard(folder: Path, stories: int, repeat: int) -> None:
     session = open_session(lake)
     print(f"lake session opened in {1000 * (time.perf_counter() - opened):.0f} ms")
     latest = report_queries.latest_story_day(session)
-    _pages(page_bench, session, latest, repeat, "on the lake")
-    # The proposal of docs/scale.md: a lake session is a snapshot whose rollups were checked
-    # when it opened, so the freshness check is done once per session, not once per query.
-    from storywatch.warehouse import report_rollups
-
-    check, checked = report_rollups.rollups_current, {}
-
-    def once(con) -> bool:
-        if id(con) not in checked:
-            checked[id(con)] = check(con)
-        return checked[id(con)]
-
-    report_rollups.rollups_current = once
-    try:
-        _pages(page_bench, session, latest, repeat, "lake, checked once")
-    finally:
-        report_rollups.rollups_current = check
+    # open_session marks the session checked (report_rollups.mark_checked): the rollups'
+    # freshness is judged once per session, not once per query.
+    page_bench.time_pages(session, latest, repeat, "on the lake")
     session.close()
-
-
-def _pages(page_bench, con, latest, repeat: int, title: str) -> None:
-    print(f"{'page (' + title + ')':40} {'p50 ms':>8} {'p95 ms':>8}")
-    for page, calls in page_bench.pages(latest).items():
-        timings = []
-        for _ in range(repeat):
-            begun = time.perf_counter()
-            for call in calls:
-                call(con)
-            timings.append(1000 * (time.perf_counter() - begun))
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        print(f"{page:40} {statistics.median(timings):8.0f} {p95:8.0f}", flush=True)
 
 
 def main() -> None:

@@ -91,7 +91,8 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float, weights: np.ndarray):
         x, y, sample_weight=weights)
 
 
-def _best_threshold(p: np.ndarray, y: np.ndarray) -> float:
+def best_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    """The probability threshold with the best F1 on (p, y), on a fixed grid."""
     best_f1, best_t = -1.0, 0.5
     for t in np.arange(0.10, 0.951, 0.025):
         tp = np.sum((p >= t) & (y == 1))
@@ -135,7 +136,7 @@ def train_cause_heads(taxonomy: Taxonomy, train: list[LabelledStory], encode, em
                          np.concatenate([y[fit_rows], p_labels[:, j]]), C_CAUSE,
                          np.concatenate([w[fit_rows], p_weights]))
             out_of_fold[held_rows] = model.predict_proba(x[held_rows])[:, 1]
-        thresholds.append(_best_threshold(out_of_fold, y) if y.sum() else 0.9)
+        thresholds.append(best_threshold(out_of_fold, y) if y.sum() else 0.9)
         model = _fit(np.vstack([x, xp]), np.concatenate([y, p_labels[:, j]]), C_CAUSE,
                      np.concatenate([w, p_weights]))
         coef.append(model.coef_[0])

@@ -14,7 +14,8 @@ import pyarrow as pa
 
 from storywatch.scale import lake_flow
 from storywatch.scale.lake import TABLES, Lake, lake_schema, select_for_lake, tag_rows
-from storywatch.warehouse.tags import story_text, text_hash
+from storywatch.story_record import story_text
+from storywatch.warehouse.tags import text_hash
 
 BATCH_ROWS = 200_000
 

@@ -14,13 +14,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from storywatch.scale.lake import Lake, lake_rows, open_session, rollup_code, scratch, tag_rows
+from storywatch.story_record import story_text
 from storywatch.warehouse import db, report_rollups
 from storywatch.warehouse.crawl_log import CrawlRun, record_crawl_runs
 from storywatch.warehouse.known_stories import known_story_keys, loaded_landing_files
 from storywatch.warehouse.loader import LoadReport, landing_files, read_landing, upsert_stories
 from storywatch.warehouse.reply_tags import PendingReply, pending_replies, save_reply_tags
 from storywatch.warehouse.report_rollups import DAILY_ROLLUP_SQL
-from storywatch.warehouse.tags import PendingStory, save_tags, story_text, text_hash
+from storywatch.warehouse.tags import PendingStory, save_tags, text_hash
 
 # The lake's copies of the story views (lake name, view), as report_rollups makes them.
 COPIES = (("story_facts_rollup", "story_facts"), ("story_causes_rollup", "story_causes"),

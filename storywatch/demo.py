@@ -55,8 +55,7 @@ def _store_alerts(settings) -> int:
     from storywatch.warehouse.alerts import AlertRules, find_alerts
 
     options = settings.alerts
-    rules = AlertRules(options.period, options.baseline_weeks, options.sensitivity,
-                       options.min_stories)
+    rules = AlertRules.from_options(options)
     with reading(settings.workdir) as con:
         judgement = find_alerts(con, rules, dict(cause_labels()))
     with writing(settings.workdir) as con:

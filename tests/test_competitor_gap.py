@@ -11,7 +11,7 @@ import pytest
 
 from storywatch.warehouse import connect_read_only, report_queries
 from storywatch.warehouse import db as warehouse_db
-from storywatch.warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
+from storywatch.warehouse.report_rollups import refresh_rollups, relations, rollups_current
 from storywatch.warehouse.sql import view_columns
 from tests.fixture_warehouse import build_fixture_warehouse, fixture_stories
 
@@ -167,7 +167,7 @@ def test_a_warehouse_at_migration_006_upgrades_and_answers_the_same(tmp_path, mo
     con = connect_read_only(tmp_path)
     try:
         # The upgrade changes no figure, and the page reads the refreshed rollups.
-        assert relation_names(con)["story_causes"] == "rollup_story_causes"
+        assert relations(con).causes == "rollup_story_causes"
         pd.testing.assert_frame_equal(
             con.execute("SELECT * FROM competitor_gap ORDER BY cause, competitor").df(), view)
         pd.testing.assert_frame_equal(view_columns(con, "competitor_gap"), columns)

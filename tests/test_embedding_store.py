@@ -12,10 +12,11 @@ from storywatch import pipeline
 from storywatch.config import ConfigError, TaggingOptions, load_settings
 from storywatch.nlp.classify import classify_file
 from storywatch.nlp.taxonomy import load_taxonomy
+from storywatch.story_record import story_text
 from storywatch.warehouse import connect, connect_read_only
 from storywatch.warehouse.embedding_store import StoryVectors, cached_vectors, save_vectors
 from storywatch.warehouse.loader import upsert_stories
-from storywatch.warehouse.tags import story_text, text_hash
+from storywatch.warehouse.tags import text_hash
 
 STORIES = [
     ("t:1", "Never again", ("No receipt, so no refund. The manager would not even look at my "

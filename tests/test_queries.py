@@ -9,7 +9,7 @@ import pytest
 
 from storywatch.warehouse import connect, connect_read_only, queries, report_queries
 from storywatch.warehouse.loader import upsert_stories
-from storywatch.warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
+from storywatch.warehouse.report_rollups import refresh_rollups, relations, rollups_current
 from tests.fixture_warehouse import (
     FIRST_WEEK,
     HOSTILE_TEXTS,
@@ -273,10 +273,10 @@ def test_rollups_give_the_same_answers_and_are_dropped_when_stale(tmp_path):
     con = connect(tmp_path)
     try:
         from_views = every_answer(con)
-        assert relation_names(con)["story_facts"] == "story_facts"
+        assert relations(con).facts == "story_facts"
         refresh_rollups(con)
-        assert rollups_current(con) and relation_names(con)["story_facts"] == "rollup_story_facts"
-        assert relation_names(con)["daily_causes"] == "rollup_daily_causes"
+        assert rollups_current(con) and relations(con).facts == "rollup_story_facts"
+        assert relations(con).daily_causes == "rollup_daily_causes"
         assert all(not frame.empty for frame in from_views.values())
         for name, answer in every_answer(con).items():
             pd.testing.assert_frame_equal(answer, from_views[name], obj=name)

@@ -22,7 +22,7 @@ from storywatch.nlp import onnx_backbone
 from storywatch.nlp.sentences import read_story
 from storywatch.nlp.tagger import tagger_versions
 from storywatch.warehouse import reading, writing
-from storywatch.warehouse.report_rollups import refresh_rollups, relation_names, rollups_current
+from storywatch.warehouse.report_rollups import refresh_rollups, relations, rollups_current
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "versions"
 SPLITTER_GOLDEN = GOLDEN / "splitter.json"
@@ -129,7 +129,7 @@ def test_a_new_migration_makes_the_rollups_stale(workdir):
         con.execute("INSERT INTO schema_migrations VALUES (999, '999_owners.sql', now())")
     with reading(workdir) as con:
         assert not rollups_current(con)
-        assert relation_names(con)["story_owners"] == "story_owners"
+        assert relations(con).owners == "story_owners"
 
 
 def _splitter_cases() -> list[dict]:

@@ -17,6 +17,7 @@ from typing import Literal
 
 import duckdb
 
+from storywatch.nlp.cause_names import cause_name
 from storywatch.warehouse.alert_stats import SENSITIVITY, baseline_rate, p_text, poisson_upper_tail
 
 Period = Literal["week", "day"]
@@ -33,6 +34,13 @@ class AlertRules:
     baseline_weeks: int = 26
     sensitivity: Literal["low", "normal", "high"] = "normal"
     min_stories: int = 5
+
+    @classmethod
+    def from_options(cls, options, period: Period | None = None) -> AlertRules:
+        """The rules of storywatch.toml's [alerts] (storywatch.alert_options.AlertOptions),
+        with the period a command line gives instead, if any."""
+        return cls(period or options.period, options.baseline_weeks, options.sensitivity,
+                   options.min_stories)
 
 
 @dataclass(frozen=True)
@@ -79,11 +87,6 @@ def judged_period(period: Period, today: date) -> tuple[date, date]:
         return today - timedelta(days=1), today
     current = today - timedelta(days=today.weekday())
     return current - timedelta(weeks=1), current
-
-
-def cause_label(cause: str, labels: dict[str, str]) -> str:
-    """The taxonomy's display label; a cause no longer in the taxonomy reads as its id in words."""
-    return labels.get(cause) or cause.replace("_", " ").capitalize()
 
 
 def _one_line(text: str | None) -> str:
@@ -196,7 +199,7 @@ def find_alerts(con: duckdb.DuckDBPyConnection, rules: AlertRules, labels: dict[
         if days < MIN_HISTORY_WEEKS * 7:
             continue
         judged += 1
-        label = cause_label(cause, labels)
+        label = cause_name(cause, labels)
         for direction, now, mean, p_value in _departures(counts, days // period_days, rules):
             alerts.append(Alert(
                 brand, bool(competitor), cause, label, owner, rules.period, start, direction,

@@ -129,13 +129,3 @@ def relations(con: duckdb.DuckDBPyConnection, rollups: bool = True) -> Relations
     """What a named query reads: the rollup tables while current (and `rollups` is True), else
     the views. Both give the same answers; `rollups=False` reads the views, e.g. to check that."""
     return ROLLUPS if rollups and rollups_current(con) else STORY_VIEWS
-
-
-def relation_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """`relations()` as {view: what to read}; `daily_scores`, `daily_causes` and `daily_owners`
-    are present only while the rollups are current."""
-    read = relations(con)
-    names = {"story_facts": read.facts, "story_causes": read.causes, "story_owners": read.owners}
-    daily = {"daily_scores": read.daily_scores, "daily_causes": read.daily_causes,
-             "daily_owners": read.daily_owners}
-    return {**names, **{name: table for name, table in daily.items() if table}}

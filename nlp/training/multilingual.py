@@ -28,6 +28,7 @@ from storywatch.nlp.cause_heads import Z_SCALE
 from storywatch.nlp.multilingual import CAUSE_HEADS_PATH, SENTIMENT_PATH, E5Encoder, load_e5
 from storywatch.nlp.paths import SHARED_DATA
 from storywatch.nlp.sentiment import CLASSES, SentimentHead
+from storywatch.nlp.train_causes import best_threshold
 from storywatch.nlp.training.multilingual_data import (
     DEV_CAPS,
     ENGLISH_CAPS,
@@ -132,16 +133,6 @@ def pick_offset(head: SentimentHead, dev: Sequence[RealExample],
     return min(results, key=lambda r: r[1]["stars tagged neutral"])
 
 
-def _best_threshold(p: np.ndarray, y: np.ndarray) -> float:
-    best_f1, best_t = -1.0, 0.5
-    for t in np.arange(0.10, 0.951, 0.025):
-        tp = np.sum((p >= t) & (y == 1))
-        f1 = 2 * tp / (np.sum(p >= t) + np.sum(y == 1)) if tp else 0.0
-        if f1 > best_f1:
-            best_f1, best_t = f1, float(t)
-    return best_t
-
-
 def fit_causes(taxonomy, stories: Sequence, real: Sequence[RealExample], encoder, embed,
                seed: int) -> dict:
     """One head per cause on [story vector, zero-shot score], fitted on the stories (every
@@ -173,7 +164,7 @@ def fit_causes(taxonomy, stories: Sequence, real: Sequence[RealExample], encoder
             model = _fit(np.vstack([x[fit_rows], xp]), np.concatenate([y[fit_rows], p_labels[:, j]]),
                          np.concatenate([w[fit_rows], np.ones(len(xp))]), C_CAUSE)
             out_of_fold[held] = model.predict_proba(x[held])[:, 1]
-        thresholds.append(_best_threshold(out_of_fold, y) if y.sum() else 0.9)
+        thresholds.append(best_threshold(out_of_fold, y) if y.sum() else 0.9)
         model = _fit(np.vstack([x, xp]), np.concatenate([y, p_labels[:, j]]),
                      np.concatenate([w, np.ones(len(xp))]), C_CAUSE)
         coef.append(model.coef_[0])

@@ -68,8 +68,7 @@ def alerts(workdir: Path, config: Path | None, period: str | None, as_of: dateti
 
     settings = load_settings(workdir, config)
     options = settings.alerts
-    rules = AlertRules(period or options.period, options.baseline_weeks, options.sensitivity,
-                       options.min_stories)
+    rules = AlertRules.from_options(options, period)
     labels = _labels(settings.taxonomy)
     today = as_of.date() if as_of else None
     report = None
