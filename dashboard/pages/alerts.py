@@ -10,14 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from storywatch.dashboard.data import (
-    CACHE_SECONDS,
-    current_workdir,
-    page_reading,
-    problem_sentence,
-    show_table,
-)
-from storywatch.warehouse import WarehouseError, database_path
+from storywatch.dashboard.data import current_workdir, fetch, show_table
+from storywatch.warehouse import database_path
 from storywatch.warehouse.alert_history import stored_alerts
 
 ALL = "All"
@@ -26,12 +20,6 @@ DIRECTIONS = {ALL: None, "Worse (more negative stories)": "worse",
 SHOWN = 30
 TABLE = ["period_start", "brand", "cause_label", "owner", "direction", "stories",
          "baseline_per_period", "p_value", "sentence", "delivered_at"]
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def _alerts(workdir: str) -> pd.DataFrame:
-    with page_reading(workdir) as con:
-        return stored_alerts(con)
 
 
 def delivery_line(alert) -> str:
@@ -67,11 +55,7 @@ if workdir is not None and not database_path(workdir).exists():
     st.info(f"No warehouse in {workdir} yet. Run `storywatch demo`, or `storywatch run` and "
             "then `storywatch alerts`.")
 elif workdir is not None:
-    try:
-        alerts = _alerts(str(workdir))
-    except WarehouseError as error:
-        st.warning(problem_sentence(error))
-        alerts = None
+    alerts = fetch(workdir, stored_alerts)
     if alerts is not None and alerts.empty:
         st.info("No alerts stored yet. Run `storywatch alerts` (the README has a cron line that "
                 "runs it every Monday).")

@@ -11,23 +11,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from storywatch.dashboard.data import (
-    CACHE_SECONDS,
-    current_workdir,
-    has_tagged_stories,
-    page_reading,
-    problem_sentence,
-)
-from storywatch.warehouse import WarehouseError
-from storywatch.warehouse.themes import ThemeReport, find_themes
+from storywatch.dashboard.data import current_workdir, fetch, has_tagged_stories
+from storywatch.warehouse.themes import find_themes
 
 ALL = "All brands"
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def _themes(workdir: str) -> ThemeReport:
-    with page_reading(workdir) as con:
-        return find_themes(con)
 
 
 def theme_stories(theme) -> pd.DataFrame:
@@ -69,11 +56,7 @@ st.caption("Negative stories that no cause explains, grouped by what they say: c
 
 workdir = current_workdir()
 if workdir is not None and has_tagged_stories(workdir):
-    try:
-        report = _themes(str(workdir))
-    except WarehouseError as error:
-        st.warning(problem_sentence(error))
-        report = None
+    report = fetch(workdir, find_themes)
     if report is not None:
         left, right = st.columns(2)
         left.metric("Negative stories no cause explains", report.unexplained)
